@@ -1,0 +1,45 @@
+"""Figures that several chapters share.
+
+Used by: the Data appendix (:func:`class_grid`); image chapters (masks, Fourier bias) for showing
+images, perturbations and masks side by side.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def as_image(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """A C×H×W tensor in [0, 1] as an array ``imshow`` takes (H×W×3, or H×W for one channel)."""
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.ndim != 3 or arr.shape[0] not in (1, 3):
+        raise ValueError(f"image of shape {arr.shape} is not accepted; use C×H×W with C = 1 or 3")
+    return arr[0] if arr.shape[0] == 1 else np.transpose(arr, (1, 2, 0))
+
+
+def class_grid(images: torch.Tensor, labels: torch.Tensor, classes, *, per_class: int = 4,
+               title: str | None = None, cell_inches: float = 0.9):
+    """A grid with one column per class and ``per_class`` example images in each, named by class.
+
+    Takes the first ``per_class`` images of each class in ``images`` (N×C×H×W in [0, 1]).
+    Returns the matplotlib figure.
+    """
+    labels = torch.as_tensor(labels)
+    k = len(classes)
+    fig, axes = plt.subplots(per_class, k, figsize=(cell_inches * k, cell_inches * per_class + 0.5),
+                             squeeze=False, layout="constrained")
+    for c, name in enumerate(classes):
+        rows = torch.nonzero(labels == c).flatten()[:per_class]
+        for r in range(per_class):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ax.spines.values():
+                side.set_visible(False)
+            if r < len(rows):
+                ax.imshow(as_image(images[rows[r]]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        axes[0, c].set_title(name, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig

@@ -1,0 +1,125 @@
+"""Run records and result files: what a run produced, and under which conditions.
+
+Every result a chapter reports is stored with its *run record*: chapter, scale, device, dataset
+variant, seed, wall time, git commit, library versions. Result files are how runs at a scale larger
+than CI's reach the book honestly: running a chapter with papermill at ``scale="full"`` (on a GPU)
+writes ``data/results/<chapter>/full.json``; committing that file lets the small-scale notebook,
+re-executed by CI, show the full-scale numbers beside its own, with their provenance. The test
+command writes to a temporary folder instead (``$IBBOOK_RESULTS``), so CI never touches the
+committed files.
+
+Used by: every chapter (last cells), and the scorecard.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import torch
+
+from .cache import atomic_write_text
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def results_dir() -> Path:
+    """``$IBBOOK_RESULTS`` or the project's ``data/results`` folder."""
+    env = os.environ.get("IBBOOK_RESULTS")
+    return Path(env).expanduser() if env else PROJECT_ROOT / "data" / "results"
+
+
+def git_commit() -> str:
+    """The project's current commit (with ``+dirty`` when the tree has changes), or ``"unknown"``."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+class Stopwatch:
+    """Wall-clock timer; ``seconds`` is the elapsed time (frozen once the ``with`` block ends)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.end: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        return (self.end if self.end is not None else time.perf_counter()) - self.start
+
+
+@contextmanager
+def stopwatch() -> Iterator[Stopwatch]:
+    """``with stopwatch() as t: ...`` then ``t.seconds``."""
+    sw = Stopwatch()
+    try:
+        yield sw
+    finally:
+        sw.end = time.perf_counter()
+
+
+def run_record(settings, *, wall_time_s: float, data_variants: Mapping[str, str] | None = None,
+               **extra: Any) -> dict[str, Any]:
+    """The provenance of one run: its settings plus device name, variants, time, commit, versions."""
+    dev = settings.device
+    device_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or "cpu"
+    return {
+        **settings.as_dict(),
+        "device_name": device_name,
+        "cpu_threads": torch.get_num_threads(),
+        "data_variants": dict(data_variants or {}),
+        "wall_time_s": round(float(wall_time_s), 2),
+        "git_commit": git_commit(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        **extra,
+    }
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, (np.generic,)):
+        return obj.item()
+    if isinstance(obj, (np.ndarray, torch.Tensor)):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot store {type(obj).__name__} in a result file")
+
+
+def save_results(chapter: str, scale: str, results: Mapping[str, Any], record: Mapping[str, Any]) -> Path:
+    """Write ``{"record": ..., "results": ...}`` to ``<results dir>/<chapter>/<scale>.json`` atomically."""
+    path = results_dir() / chapter / f"{scale}.json"
+    text = json.dumps({"record": dict(record), "results": dict(results)}, indent=2, sort_keys=True, default=_plain)
+    return atomic_write_text(text + "\n", path)
+
+
+def load_results(chapter: str, scale: str) -> dict[str, Any] | None:
+    """The stored results of ``chapter`` at ``scale`` (``{"record", "results"}``), or ``None``.
+
+    Looks in ``$IBBOOK_RESULTS`` first, then in the committed ``data/results``.
+    """
+    for folder in dict.fromkeys([results_dir(), PROJECT_ROOT / "data" / "results"]):
+        path = folder / chapter / f"{scale}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+    return None
+
+
+def describe_record(record: Mapping[str, Any]) -> str:
+    """One line a reader can check a number against: scale, device, data, seed, time, commit."""
+    variants = "; ".join(f"{k}: {v}" for k, v in record.get("data_variants", {}).items()) or "no data set"
+    return (f"scale={record.get('scale')}, device={record.get('device')} ({record.get('device_name')}), "
+            f"seed={record.get('seed')}, data: {variants}, wall time {record.get('wall_time_s')} s, "
+            f"commit {record.get('git_commit')}")

@@ -1,0 +1,82 @@
+"""Run a chapter notebook with papermill at a chosen scale and device.
+
+    python -m ibbook.run chapters/data.ipynb --scale full --device cuda
+    python -m ibbook.run chapters/data.ipynb --inplace        # refresh the committed outputs
+
+Without ``--inplace`` the executed copy goes to ``_build/runs/<scale>/<name>.ipynb`` and the
+committed notebook is left alone. Runs execute in ``chapters/`` (so relative paths behave as in the
+book) and papermill's per-cell timestamps are dropped, so that re-executing an unchanged chapter
+gives an unchanged file apart from genuinely varying outputs.
+
+Used by: ``make execute`` and the README's instructions for larger runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .params import DEVICES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def clean_metadata(path: Path) -> None:
+    """Remove papermill's timing and path metadata from an executed notebook, in place."""
+    nb = json.loads(path.read_text())
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str | None = None,
+                seed: int | None = None, data_root: str | None = None, inplace: bool = False,
+                output: str | Path | None = None, progress: bool = True) -> Path:
+    """Execute ``notebook`` with the given parameters (None keeps the notebook's default); return the output path."""
+    import papermill as pm
+
+    notebook = Path(notebook).resolve()
+    if not notebook.exists():
+        raise FileNotFoundError(f"no notebook at {notebook}")
+    if device is not None and device not in DEVICES:
+        raise ValueError(f"device={device!r} is not accepted; use one of {', '.join(map(repr, DEVICES))}")
+    params = {k: v for k, v in dict(scale=scale, device=device, seed=seed, data_root=data_root).items()
+              if v is not None}
+    if inplace:
+        out = notebook
+    elif output is not None:
+        out = Path(output).resolve()
+    else:
+        out = PROJECT_ROOT / "_build" / "runs" / (scale or "default") / notebook.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(notebook), str(out), parameters=params, cwd=str(notebook.parent),
+                        progress_bar=progress, kernel_name="python3")
+    clean_metadata(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ibbook.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("notebooks", nargs="+", help="chapter notebooks to run, in order")
+    ap.add_argument("--scale", help="scale parameter, e.g. small or full (default: the notebook's)")
+    ap.add_argument("--device", choices=DEVICES, help="device parameter (default: the notebook's)")
+    ap.add_argument("--seed", type=int, help="seed parameter (default: the notebook's)")
+    ap.add_argument("--data-root", help="data_root parameter (default: the notebook's)")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--inplace", action="store_true", help="overwrite the notebook with the executed one")
+    where.add_argument("--output", help="output path (one notebook only)")
+    args = ap.parse_args(argv)
+    if args.output and len(args.notebooks) > 1:
+        ap.error("--output takes one notebook; leave it out to write each to _build/runs/<scale>/")
+    for nb in args.notebooks:
+        out = run_chapter(nb, scale=args.scale, device=args.device, seed=args.seed, data_root=args.data_root,
+                          inplace=args.inplace, output=args.output)
+        print(f"{nb} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+import json
+
+import pytest
+
+from ibbook import params, records
+
+
+def test_results_round_trip_with_their_record(tmp_path):
+    s = params.setup("demo", scale="small", device="cpu", seed=1, data_root=None,
+                     scales={"small": {"n": 1}, "full": {"n": 2}})
+    with records.stopwatch() as t:
+        pass
+    rec = records.run_record(s, wall_time_s=t.seconds, data_variants={"CIFAR-10": "JPEG mirror"})
+    for key in ("scale", "device", "seed", "data_variants", "wall_time_s", "git_commit", "torch"):
+        assert key in rec
+    import numpy as np
+    path = records.save_results("demo", "small", {"acc": np.float32(0.5), "curve": np.arange(3)}, rec)
+    assert path == tmp_path / "results" / "demo" / "small.json"
+    loaded = records.load_results("demo", "small")
+    assert loaded["results"] == {"acc": 0.5, "curve": [0, 1, 2]} and loaded["record"]["seed"] == 1
+    assert records.load_results("demo", "full") is None
+    line = records.describe_record(loaded["record"])
+    assert "scale=small" in line and "CIFAR-10: JPEG mirror" in line and "commit" in line
+
+
+def test_results_refuse_what_json_cannot_hold():
+    with pytest.raises(TypeError, match="cannot store object"):
+        records.save_results("demo", "small", {"x": object()}, {})
+    assert not (records.results_dir() / "demo" / "small.json").exists()
+
+
+def test_git_commit_is_a_short_hash_or_unknown():
+    c = records.git_commit()
+    assert c == "unknown" or len(c.split("+")[0]) == 12
