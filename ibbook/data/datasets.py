@@ -424,8 +424,13 @@ def _rows_of(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return images[rows]
 
 
-def _float_chunks(images: np.ndarray, rows: np.ndarray, size: int | None, grayscale: bool, chunk: int = 2048):
-    """uint8 N×H×W×C rows → float32 N×C×H×W chunks in [0, 1], optionally resized and/or made grayscale."""
+def _float_chunks(images: np.ndarray, rows: np.ndarray, size: int | None, grayscale: bool,
+                  max_values: int = 2**25):
+    """uint8 N×H×W×C rows → float32 N×C×H×W chunks in [0, 1], optionally resized and/or made grayscale.
+
+    Each chunk holds at most ``max_values`` input values (128 MiB as float32), bounding memory.
+    """
+    chunk = max(1, max_values // int(np.prod(images.shape[1:])))
     for start in range(0, len(rows), chunk):
         x = torch.from_numpy(np.array(_rows_of(images, rows[start:start + chunk]))).permute(0, 3, 1, 2)
         x = x.float().div_(255)
