@@ -101,8 +101,9 @@ def test_missing_data_lists_every_place_tried_and_how_to_get_it(tmp_path, monkey
     msg = str(err.value)
     for place in (str(tmp_path / "given"), "/nonexistent", str(tmp_path / "no-mirror")):
         assert place in msg
-    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "folder missing",
-                  "cifar10-jpeg.zip", "cifar-10-batches-py", "download=True", "IBBOOK_DOWNLOAD=1"):
+    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "that folder does not exist",
+                  "/nonexistent/cifar10-jpeg.zip", "/nonexistent/cifar-10-batches-py", "download=True",
+                  "IBBOOK_DOWNLOAD=1"):
         assert label in msg
     assert msg.index("data_root argument") < msg.index("IBBOOK_DATA") < msg.index("offline mirror")
 

@@ -211,10 +211,13 @@ class _Layout:
 
     dataset: str
     variant: str
-    looks_for: str  # relative path(s) searched for, shown in the not-found error
-    present: Callable[[Path], Path | None]
+    paths: tuple[str, ...]  # where inside a root it may sit; the first that exists is used
     decode: Callable[[Path, str], tuple[np.ndarray, np.ndarray]]  # (source, split) -> (images NHWC, labels)
     notes: tuple[str, ...] = ()
+
+    def present(self, root: Path) -> Path | None:
+        """The first of ``paths`` that exists under ``root``, or None."""
+        return next((root / p for p in self.paths if (root / p).exists()), None)
 
 
 def _folder_layout(base: str, folders: Sequence[str]) -> Callable[[Path, str], tuple[np.ndarray, np.ndarray]]:
@@ -253,16 +256,6 @@ def _folder_layout(base: str, folders: Sequence[str]) -> Callable[[Path, str], t
         labels = np.array([index[n.split("/")[2]] for n in names], dtype=np.int64)
         return images, labels
     return decode
-
-
-def _first(*candidates: Callable[[], Path]) -> Callable[[Path], Path | None]:
-    def present(root: Path) -> Path | None:
-        for make in candidates:
-            p = make(root)
-            if p.exists():
-                return p
-        return None
-    return present
 
 
 def _cifar_torchvision(source: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -307,33 +300,28 @@ def _imagenette_torchvision(source: Path, split: str) -> tuple[np.ndarray, np.nd
 
 _LAYOUTS: dict[str, list[_Layout]] = {
     "cifar10": [
-        _Layout("cifar10", "original (torchvision)", "cifar-10-batches-py/",
-                _first(lambda r: r / "cifar-10-batches-py" / "batches.meta"), _cifar_torchvision),
-        _Layout("cifar10", "JPEG mirror", "cifar10-jpeg.zip or cifar10-jpeg/",
-                _first(lambda r: r / "cifar10-jpeg.zip", lambda r: r / "cifar10-jpeg"), _folder_layout("cifar10-jpeg", CIFAR10_CLASSES),
+        _Layout("cifar10", "original (torchvision)", ("cifar-10-batches-py/batches.meta",), _cifar_torchvision),
+        _Layout("cifar10", "JPEG mirror", ("cifar10-jpeg.zip", "cifar10-jpeg"),
+                _folder_layout("cifar10-jpeg", CIFAR10_CLASSES),
                 notes=("JPEG-compressed (quality about 75, 4:2:0 chroma): less high-frequency and colour detail than "
                        "the original CIFAR-10, so Fourier results differ somewhat from runs on the original data",)),
     ],
     "mnist": [
-        _Layout("mnist", "original train/test (torchvision)", "MNIST/raw/train-images-idx3-ubyte.gz",
-                _first(lambda r: r / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"),
+        _Layout("mnist", "original train/test (torchvision)", ("MNIST/raw/train-images-idx3-ubyte.gz",),
                 lambda src, split: _mnist_files(src.parent, split)),
         _Layout("mnist", f"test-set mirror split {MNIST_MIRROR_SPLIT[0]}/{MNIST_MIRROR_SPLIT[1]}",
-                "mnist-test/raw/t10k-images-idx3-ubyte.gz",
-                _first(lambda r: r / "mnist-test" / "raw" / "t10k-images-idx3-ubyte.gz",
-                       lambda r: r / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz"),
+                ("mnist-test/raw/t10k-images-idx3-ubyte.gz", "MNIST/raw/t10k-images-idx3-ubyte.gz"),
                 lambda src, split: _mnist_test_only(src.parent, split),
                 notes=(f"only the official 10,000-image test set is available; it is split into "
                        f"{MNIST_MIRROR_SPLIT[0]} training and {MNIST_MIRROR_SPLIT[1]} test images, stratified "
                        f"by class with seed {MNIST_SPLIT_SEED}",)),
     ],
     "imagenette": [
-        _Layout("imagenette", "224 px mirror", "imagenette-224.zip or imagenette-224/",
-                _first(lambda r: r / "imagenette-224.zip", lambda r: r / "imagenette-224"),
+        _Layout("imagenette", "224 px mirror", ("imagenette-224.zip", "imagenette-224"),
                 _folder_layout("imagenette-224", IMAGENETTE_WNIDS),
                 notes=("some images are grayscale and are repeated over three channels",)),
-        _Layout("imagenette", "torchvision imagenette2-320, centre-cropped to 224 px", "imagenette2-320/",
-                _first(lambda r: r / "imagenette2-320"), _imagenette_torchvision),
+        _Layout("imagenette", "torchvision imagenette2-320, centre-cropped to 224 px", ("imagenette2-320",),
+                _imagenette_torchvision),
     ],
 }
 _SPLITS = {"cifar10": ("train", "test"), "mnist": ("train", "test"), "imagenette": ("train", "val")}
@@ -372,7 +360,8 @@ def find_dataset(dataset: str, data_root: str | os.PathLike | None = None) -> Fo
             found = layout.present(root) if root.is_dir() else None
             if found is not None:
                 return Found(layout, found, origin)
-            tried.append(f"  - {root / layout.looks_for}  ({origin}{'' if root.is_dir() else ', folder missing'})")
+            state = origin if root.is_dir() else f"{origin}; that folder does not exist"
+            tried += [f"  - {root / p}  ({state})" for p in layout.paths]
     raise DataNotFoundError(f"{_NAMES[dataset]} was not found. Places tried, in order:\n" + "\n".join(tried)
                             + f"\nTo get it: {HOW_TO_GET[dataset]}.")
 
