@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import subprocess
+import textwrap
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,9 +118,15 @@ def load_results(chapter: str, scale: str) -> dict[str, Any] | None:
     return None
 
 
-def describe_record(record: Mapping[str, Any]) -> str:
-    """One line a reader can check a number against: scale, device, data, seed, time, commit."""
+def describe_record(record: Mapping[str, Any], width: int | None = 79) -> str:
+    """What a reader checks a number against: scale, device, seed, data; then time and commit.
+
+    The first part is wrapped to ``width`` characters (None: no wrapping); wall time and commit,
+    which differ from run to run, always stand together on the last line.
+    """
     variants = "; ".join(f"{k}: {v}" for k, v in record.get("data_variants", {}).items()) or "no data set"
-    return (f"scale={record.get('scale')}, device={record.get('device')} ({record.get('device_name')}), "
-            f"seed={record.get('seed')}, data: {variants}, wall time {record.get('wall_time_s')} s, "
-            f"commit {record.get('git_commit')}")
+    text = (f"scale={record.get('scale')}, device={record.get('device')} ({record.get('device_name')}), "
+            f"seed={record.get('seed')}, data: {variants}")
+    if width is not None:
+        text = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    return f"{text}\nwall time {record.get('wall_time_s')} s, commit {record.get('git_commit')}"
