@@ -118,7 +118,7 @@ def load_results(chapter: str, scale: str) -> dict[str, Any] | None:
     return None
 
 
-def describe_record(record: Mapping[str, Any], width: int | None = 79) -> str:
+def describe_record(record: Mapping[str, Any], width: int | None = 72) -> str:
     """What a reader checks a number against: scale, device, seed, data; then time and commit.
 
     The first part is wrapped to ``width`` characters (None: no wrapping); wall time and commit,
