@@ -99,13 +99,15 @@ def test_missing_data_lists_every_place_tried_and_how_to_get_it(tmp_path, monkey
     with pytest.raises(DataNotFoundError) as err:
         load_cifar10("train", data_root=tmp_path / "given")
     msg = str(err.value)
-    for place in (str(tmp_path / "given"), "/nonexistent", str(tmp_path / "no-mirror")):
+    for place in (str(tmp_path / "given"), "/nonexistent", str(tmp_path / "no-mirror"),
+                  str(tmp_path / "cache" / "downloads")):
         assert place in msg
-    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "that folder does not exist",
+    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "download folder", "that folder does not exist",
                   "/nonexistent/cifar10-jpeg.zip", "/nonexistent/cifar-10-batches-py", "download=True",
                   "IBBOOK_DOWNLOAD=1"):
         assert label in msg
-    assert msg.index("data_root argument") < msg.index("IBBOOK_DATA") < msg.index("offline mirror")
+    assert (msg.index("data_root argument") < msg.index("IBBOOK_DATA") < msg.index("offline mirror")
+            < msg.index("download folder"))
 
 
 def test_download_is_asked_for_only_when_allowed(tmp_path, monkeypatch, no_mirror):
@@ -239,3 +241,65 @@ def test_mnist_mirror_split_is_stratified_disjoint_and_fixed():
 def test_mirror_checksums_match_the_readme():
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         ds.check_md5(MIRROR / "mnist-test" / "raw" / name)
+
+
+# ----------------------------------------------- torchvision's own layouts (users with internet)
+
+def test_torchvision_cifar10_layout_is_preferred_and_labelled_original(tmp_path, monkeypatch, no_mirror):
+    import pickle
+
+    from torchvision.datasets import CIFAR10
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), "labels": [0, 1, 2, 3]}, f)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": list(ds.CIFAR10_CLASSES)}, f)
+    fake_cifar_zip(tmp_path)  # a mirror copy in the same root: the original data win
+    import torchvision.datasets.cifar as tv_cifar
+    monkeypatch.setattr(CIFAR10, "_check_integrity", lambda self: True)  # fakes have other checksums
+    monkeypatch.setattr(tv_cifar, "check_integrity", lambda *args, **kwargs: True)
+    d = load_cifar10("train", data_root=tmp_path)
+    assert d.variant == "original (torchvision)" and d.x.shape == (20, 3, 32, 32)
+    assert d.y.tolist() == [0, 1, 2, 3] * 5
+
+
+def test_torchvision_mnist_layout_gives_the_real_train_test_split(tmp_path, monkeypatch, no_mirror):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, n in (("train", 30), ("t10k", 10)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte.gz", np.full((n, 28, 28), n))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    monkeypatch.setattr(ds, "check_md5", lambda path: None)
+    train, test = load_mnist("train", data_root=tmp_path), load_mnist("test", data_root=tmp_path)
+    assert (len(train), len(test)) == (30, 10) and train.variant == "original train/test (torchvision)"
+    assert round(train.x.max().item() * 255) == 30 and round(test.x.max().item() * 255) == 10
+    assert not train.notes
+
+
+def test_torchvision_imagenette_layout_is_centre_cropped_to_224(tmp_path, no_mirror):
+    for split in ("train", "val"):
+        for wnid in ds.IMAGENETTE_WNIDS[:2]:
+            folder = tmp_path / "imagenette2-320" / split / wnid
+            folder.mkdir(parents=True)
+            img = np.zeros((320, 480, 3), np.uint8)
+            img[:, 240:] = 255  # right half white: the centre crop keeps half black, half white
+            Image.fromarray(img).save(folder / "a.JPEG", quality=95)
+    d = load_imagenette("val", data_root=tmp_path)
+    assert d.x.shape == (2, 3, 224, 224) and d.variant.startswith("torchvision imagenette2-320")
+    row = d.x[0, 0, 112]
+    assert row[:100].max() < 0.1 and row[124:].min() > 0.9
+
+
+def test_what_a_download_fetched_is_found_without_further_settings(monkeypatch, no_mirror):
+    def fake_download(name, data_root):  # stands in for torchvision, which needs internet
+        root = next(r for origin, r in ds.candidate_roots(data_root) if origin != "offline mirror")
+        fake_mnist_root(root, value=7)
+
+    monkeypatch.setattr(ds, "_download", fake_download)
+    monkeypatch.setattr(ds, "check_md5", lambda path: None)
+    d = load_mnist("test", download=True)
+    assert d.origin == "download folder" and round(d.x[:, 0, 0, 0].max().item() * 255) == 7
+    assert load_mnist("test").origin == "download folder"  # found again later, no download asked

@@ -5,8 +5,9 @@ Where the data come from, in this order (the first place that holds the data set
 1. the ``data_root`` argument (a chapter's ``data_root`` parameter);
 2. the ``IBBOOK_DATA`` environment variable;
 3. the offline mirrors in ``../shared/datasets`` beside the project (see that folder's README);
-4. a torchvision download into the first of those roots (or the cache), only when the caller passes
-   ``download=True`` or sets ``IBBOOK_DOWNLOAD=1``.
+4. the download folder ``<cache root>/downloads``, where a torchvision download goes when neither
+   1 nor 2 is given; a download happens only when the caller passes ``download=True`` or sets
+   ``IBBOOK_DOWNLOAD=1``.
 
 Inside a root each data set may be stored as torchvision stores it (the original data) or in the
 mirror's layout (a zip archive or its unpacked folder). Decoded images are cached as ``uint8``
@@ -65,19 +66,6 @@ _MD5 = {
 }
 _EXPECTED_COUNTS = {"cifar10-jpeg": {"train": 50000, "test": 10000},
                     "imagenette-224": {"train": 9469, "val": 3925}}
-
-HOW_TO_GET = {
-    "cifar10": "pass download=True (or set IBBOOK_DOWNLOAD=1) on a machine with internet to let torchvision "
-               "fetch CIFAR-10, or put cifar10-jpeg.zip / torchvision's cifar-10-batches-py folder into a "
-               "folder and pass it as data_root or IBBOOK_DATA",
-    "mnist": "pass download=True (or set IBBOOK_DOWNLOAD=1) on a machine with internet to let torchvision fetch "
-             "MNIST, or put torchvision's MNIST/raw folder (or mnist-test/raw) into a folder and pass it as "
-             "data_root or IBBOOK_DATA",
-    "imagenette": "pass download=True (or set IBBOOK_DOWNLOAD=1) on a machine with internet to let torchvision "
-                  "fetch Imagenette (320 px), or put imagenette-224.zip into a folder and pass it as data_root "
-                  "or IBBOOK_DATA",
-}
-
 
 class DataNotFoundError(FileNotFoundError):
     """No place that was searched holds the data set; the message lists them and how to get it."""
@@ -260,7 +248,8 @@ def _folder_layout(base: str, folders: Sequence[str]) -> Callable[[Path, str], t
 
 def _cifar_torchvision(source: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     from torchvision.datasets import CIFAR10
-    ds = CIFAR10(str(source.parent), train=(split == "train"), download=False)
+    root = source.parent.parent  # source is <root>/cifar-10-batches-py/batches.meta
+    ds = CIFAR10(str(root), train=(split == "train"), download=False)
     return np.asarray(ds.data), np.asarray(ds.targets, dtype=np.int64)
 
 
@@ -338,7 +327,13 @@ def candidate_roots(data_root: str | os.PathLike | None = None) -> list[tuple[st
     if env:
         roots.append(("IBBOOK_DATA", Path(env).expanduser()))
     roots.append(("offline mirror", MIRROR))
+    roots.append(("download folder", download_dir()))
     return roots
+
+
+def download_dir() -> Path:
+    """Where torchvision downloads go when neither ``data_root`` nor ``IBBOOK_DATA`` is given."""
+    return cache_root() / "downloads"
 
 
 @dataclass(frozen=True)
@@ -362,13 +357,16 @@ def find_dataset(dataset: str, data_root: str | os.PathLike | None = None) -> Fo
                 return Found(layout, found, origin)
             state = origin if root.is_dir() else f"{origin}; that folder does not exist"
             tried += [f"  - {root / p}  ({state})" for p in layout.paths]
-    raise DataNotFoundError(f"{_NAMES[dataset]} was not found. Places tried, in order:\n" + "\n".join(tried)
-                            + f"\nTo get it: {HOW_TO_GET[dataset]}.")
+    stored = " or ".join(p.split("/")[0] for layout in _LAYOUTS[dataset] for p in layout.paths[:1])
+    raise DataNotFoundError(
+        f"{_NAMES[dataset]} was not found. Places tried, in order:\n" + "\n".join(tried) + "\n"
+        f"To get it: on a machine with internet pass download=True (or set IBBOOK_DOWNLOAD=1) and torchvision "
+        f"fetches it; or put {stored} into a folder and pass that folder as data_root or IBBOOK_DATA.")
 
 
 def _download(dataset: str, data_root: str | os.PathLike | None) -> None:
-    roots = [r for origin, r in candidate_roots(data_root) if origin != "offline mirror"]
-    root = roots[0] if roots else cache_root() / "downloads"
+    """Let torchvision fetch ``dataset`` into the first user-given root, else the download folder."""
+    root = next(r for origin, r in candidate_roots(data_root) if origin != "offline mirror")
     root.mkdir(parents=True, exist_ok=True)
     import torchvision.datasets as tvd
     if dataset == "cifar10":
@@ -380,8 +378,6 @@ def _download(dataset: str, data_root: str | os.PathLike | None) -> None:
     else:
         for split in ("train", "val"):
             tvd.Imagenette(str(root), split=split, size="320px", download=True)
-    if not data_root and not os.environ.get("IBBOOK_DATA"):
-        os.environ["IBBOOK_DATA"] = str(root)  # so that this process finds what it just fetched
 
 
 def _save_npy(path: str, arr: np.ndarray) -> None:
