@@ -31,7 +31,7 @@ book: $(STAMP)
 test: $(STAMP)
 	@set -euo pipefail; \
 	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	export IBBOOK_ARTIFACTS=$$scratch/artifacts IBBOOK_RESULTS=$$scratch/results; \
+	export IBBOOK_ARTIFACTS=$$scratch/artifacts IBBOOK_RESULTS=$$scratch/results JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter; \
 	$(BIN)/python -m pytest tests $(CHAPTERS) --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 1800 -p no:cacheprovider; \
 	$(BIN)/jupyter-book build . --warningiserror --keep-going

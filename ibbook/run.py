@@ -14,12 +14,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .params import DEVICES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_this_environments_kernel() -> None:
+    """Make the kernel named ``python3`` resolve to this Python environment's ipykernel.
+
+    Jupyter looks in ``$JUPYTER_PATH`` before the user's own folders, so a ``python3`` kernel
+    installed elsewhere (another Python without ibbook) cannot shadow the project's one.
+    """
+    ours = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if ours not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([ours, *paths])
 
 
 def clean_metadata(path: Path) -> None:
@@ -52,6 +65,7 @@ def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str |
     else:
         out = PROJECT_ROOT / "_build" / "runs" / (scale or "default") / notebook.name
     out.parent.mkdir(parents=True, exist_ok=True)
+    use_this_environments_kernel()
     pm.execute_notebook(str(notebook), str(out), parameters=params, cwd=str(notebook.parent),
                         progress_bar=progress, kernel_name="python3")
     clean_metadata(out)

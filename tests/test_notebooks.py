@@ -8,6 +8,8 @@ import papermill as pm
 import pytest
 import yaml
 
+from ibbook import run
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 REQUIRED = {"scale": "str", "device": "str", "seed": "int", "data_root": "Optional[str]"}
@@ -73,7 +75,6 @@ def test_committed_notebook_was_executed_without_errors(nb):
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
 def test_bad_scale_stops_the_chapter_with_an_error_naming_it(nb, tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as err:
-        pm.execute_notebook(str(nb), str(tmp_path / nb.name), parameters={"scale": "bogus"},
-                            cwd=str(nb.parent), progress_bar=False, kernel_name="python3")
+        run.run_chapter(nb, scale="bogus", output=tmp_path / nb.name, progress=False)
     assert err.value.ename == "ValueError"
     assert re.search(r"scale='bogus' is not accepted; use one of 'small', 'full'", err.value.evalue)
