@@ -211,28 +211,16 @@ class _Layout:
 def _folder_layout(base: str, folders: Sequence[str]) -> Callable[[Path, str], tuple[np.ndarray, np.ndarray]]:
     """Decoder for the mirror layout ``<base>/<split>/<class folder>/<file>``, zipped or unpacked."""
     def decode(source: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-        if source.suffix == ".zip":
+        zipped = source.suffix == ".zip"
+        if zipped:
             check_md5(source)
             with zipfile.ZipFile(source) as zf:
                 names = sorted(n for n in zf.namelist() if n.startswith(f"{base}/{split}/") and not n.endswith("/"))
-                local = {}
-
-                def read(name: str) -> bytes:  # one ZipFile handle per thread: ZipFile is not thread-safe
-                    key = threading.get_ident()
-                    if key not in local:
-                        local[key] = zipfile.ZipFile(source)
-                    return local[key].read(name)
-
-                try:
-                    images = _decode_images(read, names, f"decoding {source.name} {split}")
-                finally:
-                    for handle in local.values():
-                        handle.close()
         else:
-            files = sorted(p for p in (source / split).glob("*/*") if p.is_file())
-            names = [f"{base}/{split}/{p.parent.name}/{p.name}" for p in files]
-            by_name = dict(zip(names, files))
-            images = _decode_images(lambda n: by_name[n].read_bytes(), names, f"decoding {source.name} {split}")
+            files = {f"{base}/{split}/{p.parent.name}/{p.name}": p
+                     for p in (source / split).glob("*/*") if p.is_file()}
+            names = sorted(files)
+        # check what is there before spending time on decoding it
         expected = _EXPECTED_COUNTS[base][split]
         if len(names) != expected:
             raise DataCorruptError(f"{source} holds {len(names)} {split} images, expected {expected}: "
@@ -242,7 +230,22 @@ def _folder_layout(base: str, folders: Sequence[str]) -> Callable[[Path, str], t
         if unknown:
             raise DataCorruptError(f"{source} has class folders {unknown} that are not among {list(folders)}")
         labels = np.array([index[n.split("/")[2]] for n in names], dtype=np.int64)
-        return images, labels
+        desc = f"decoding {source.name} {split}"
+        if not zipped:
+            return _decode_images(lambda n: files[n].read_bytes(), names, desc), labels
+        handles: dict[int, zipfile.ZipFile] = {}
+
+        def read(name: str) -> bytes:  # one ZipFile handle per thread: ZipFile is not thread-safe
+            key = threading.get_ident()
+            if key not in handles:
+                handles[key] = zipfile.ZipFile(source)
+            return handles[key].read(name)
+
+        try:
+            return _decode_images(read, names, desc), labels
+        finally:
+            for handle in handles.values():
+                handle.close()
     return decode
 
 
