@@ -9,4 +9,8 @@ Modules, one concern each:
 - :mod:`ibbook.records`: run records (provenance) and result files;
 - :mod:`ibbook.plotting`: figures shared by several chapters.
 """
+from pathlib import Path
+
 __version__ = "0.1.0"
+#: The project folder (holding ``_toc.yml``, ``chapters/``, ``data/``); the package is installed editable.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent

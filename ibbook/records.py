@@ -25,9 +25,8 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import torch
 
+from . import PROJECT_ROOT
 from .cache import atomic_write_text
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def results_dir() -> Path:

@@ -18,9 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from .params import DEVICES
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from . import PROJECT_ROOT
+from .params import DEVICES, check_choice
 
 
 def use_this_environments_kernel() -> None:
@@ -54,8 +53,8 @@ def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str |
     notebook = Path(notebook).resolve()
     if not notebook.exists():
         raise FileNotFoundError(f"no notebook at {notebook}")
-    if device is not None and device not in DEVICES:
-        raise ValueError(f"device={device!r} is not accepted; use one of {', '.join(map(repr, DEVICES))}")
+    if device is not None:
+        check_choice("device", device, DEVICES)
     params = {k: v for k, v in dict(scale=scale, device=device, seed=seed, data_root=data_root).items()
               if v is not None}
     if inplace:

@@ -5,6 +5,7 @@ import tomllib
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -62,4 +63,4 @@ def test_as_image_and_class_grid():
     images, labels = torch.rand(6, 3, 8, 8), torch.tensor([0, 0, 1, 1, 2, 2])
     fig = plotting.class_grid(images, labels, ["a", "b", "c"], per_class=2, title="t")
     assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"] and len(fig.axes) == 6
-    matplotlib.pyplot.close(fig)
+    plt.close(fig)

@@ -36,10 +36,10 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from .. import PROJECT_ROOT
 from ..cache import atomic_write, cache_root
 from ..params import check_choice
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Where the offline mirrors sit for developers and CI: ``../shared/datasets`` from the project root.
 MIRROR = PROJECT_ROOT.parent / "shared" / "datasets"
 
@@ -107,12 +107,9 @@ class ImageData:
 
 # --------------------------------------------------------------------------------------- helpers
 
-def md5sum(path: Path, chunk: int = 1 << 22) -> str:
-    h = hashlib.md5()
+def md5sum(path: Path) -> str:
     with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "md5").hexdigest()
 
 
 def check_md5(path: Path) -> None:
