@@ -1,0 +1,151 @@
+"""Exact convex programs that the theory predicts training converges to (solved with cvxpy).
+
+- :func:`min_norm_classifier`: ``min ||w|| s.t. y_i (<w, x_i> + b) >= 1`` (Lemma 2.1, eq. 6), for
+  the l1, l2, l-infinity and Fourier-l1 norms; its direction is the max-margin classifier;
+- :func:`max_margin_classifier`: ``max_{||w|| <= 1} min_i y_i (<w, x_i> + b)`` (Lemma 2.1, eq. 5);
+- :func:`margin`: the normalised margin ``min_i y_i (<w, x_i> + b) / ||w||`` of any classifier;
+- :func:`relu_projection`: the nearest zero-loss weight of a single ReLU neuron (Theorem 5.1's w*).
+
+Norm names are those of :data:`NORMS`; ``"fourier_l1"`` is ``||F w||_1`` with the unitary DFT of
+:mod:`ibbook.fourier`. :func:`dual_norm` names the dual of each, :func:`vector_norm` evaluates any of them.
+
+Used by: implicit-bias theory chapter (SVM direction, ReLU projection, min ||F beta||_1),
+attacks chapter (maximally robust = max margin = min dual norm).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+
+from ibbook.params import check_choice
+
+NORMS = ("l1", "l2", "linf", "fourier_l1")
+#: dual of each norm (the norm of the perturbations a max-margin classifier is most robust to)
+DUALS = {"l1": "linf", "l2": "l2", "linf": "l1", "fourier_l1": "fourier_linf"}
+_SOLVER = "CLARABEL"
+
+
+def dual_norm(name: str) -> str:
+    """Name of the dual norm of ``name``: l1 <-> linf, l2 <-> l2, fourier_l1 <-> fourier_linf."""
+    check_choice("norm", name, NORMS)
+    return DUALS[name]
+
+
+def vector_norm(w: np.ndarray, name: str) -> float:
+    """Evaluate the norm ``name`` (one of :data:`NORMS` or ``"fourier_linf"``) of a vector."""
+    check_choice("norm", name, NORMS + ("fourier_linf",))
+    w = np.asarray(w, dtype=float)
+    if name.startswith("fourier"):
+        w = np.abs(np.fft.fft(w, norm="ortho"))
+        name = name.removeprefix("fourier_")
+    return float(np.linalg.norm(w, ord={"l1": 1, "l2": 2, "linf": np.inf}[name]))
+
+
+def _cp_norm(w: cp.Variable, name: str, d: int):
+    if name == "fourier_l1":
+        # |[F w]_k| = sqrt((C w)_k^2 + (S w)_k^2) / sqrt(d) with C, S the cosine and sine matrices
+        k = np.arange(d)
+        angle = 2 * np.pi * np.outer(k, k) / d
+        C, S = np.cos(angle) / np.sqrt(d), np.sin(angle) / np.sqrt(d)
+        return cp.sum(cp.norm(cp.vstack([C @ w, S @ w]), 2, axis=0))
+    return cp.norm(w, {"l1": 1, "l2": 2, "linf": "inf"}[name])
+
+
+def _check_data(X, y):
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"X of shape {X.shape} and y of shape {y.shape} are not accepted; use X (n, d) and y (n,)")
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"labels {sorted(set(y.tolist()))} are not accepted; use labels in {{-1, +1}}")
+    return X, y
+
+
+def _solve(problem: cp.Problem, what: str) -> None:
+    problem.solve(solver=_SOLVER)
+    if problem.status != cp.OPTIMAL:
+        raise RuntimeError(f"{what}: the solver returned status {problem.status!r}; "
+                           "is the data linearly separable?")
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A linear classifier ``sign(<w, x> + b)`` with ``||w|| = 1`` in ``norm`` and its ``margin``
+    (the normalised margin on the data it was fitted to)."""
+
+    w: np.ndarray
+    b: float
+    margin: float
+    norm: str
+
+
+def min_norm_classifier(X, y, norm: str = "l2", bias: bool = False) -> Classifier:
+    """Solve ``min ||w|| s.t. y_i (<w, x_i> + b) >= 1`` (b = 0 unless ``bias``).
+
+    The solution ``w_min`` has margin ``1 / ||w_min||``; it is returned rescaled to unit norm.
+    """
+    check_choice("norm", norm, NORMS)
+    X, y = _check_data(X, y)
+    w = cp.Variable(X.shape[1])
+    b = cp.Variable() if bias else 0.0
+    problem = cp.Problem(cp.Minimize(_cp_norm(w, norm, X.shape[1])),
+                         [cp.multiply(y, X @ w + b) >= 1])
+    _solve(problem, f"min-{norm} classifier")
+    size = problem.value
+    return Classifier(w=w.value / size, b=float(b.value / size) if bias else 0.0,
+                      margin=1.0 / size, norm=norm)
+
+
+def max_margin_classifier(X, y, norm: str = "l2", bias: bool = False) -> Classifier:
+    """Solve ``max t s.t. y_i (<w, x_i> + b) >= t, ||w|| <= 1`` (Lemma 2.1, eq. 5)."""
+    check_choice("norm", norm, NORMS)
+    X, y = _check_data(X, y)
+    w, t = cp.Variable(X.shape[1]), cp.Variable()
+    b = cp.Variable() if bias else 0.0
+    problem = cp.Problem(cp.Maximize(t), [cp.multiply(y, X @ w + b) >= t,
+                                          _cp_norm(w, norm, X.shape[1]) <= 1])
+    _solve(problem, f"max-{norm}-margin classifier")
+    if t.value <= 0:
+        raise RuntimeError(f"max-{norm}-margin classifier: best margin {t.value:.3g} <= 0; the data are not separable")
+    return Classifier(w=w.value, b=float(b.value) if bias else 0.0, margin=float(t.value), norm=norm)
+
+
+def margin(w: np.ndarray, X, y, norm: str = "l2", b: float = 0.0) -> float:
+    """Normalised margin ``min_i y_i (<w, x_i> + b) / ||w||`` (negative if a point is misclassified)."""
+    X, y = _check_data(X, y)
+    return float(np.min(y * (X @ w + b)) / vector_norm(w, norm))
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Theorem 5.1's ``w*``: the zero-loss weight nearest to ``w0`` and its distance ``dist``."""
+
+    w: np.ndarray
+    dist: float
+
+
+def relu_projection(X, y, w0) -> Projection:
+    """Project ``w0`` onto the zero-loss set of a ReLU neuron with square loss.
+
+    ``relu(<x_i, w>) = y_i`` for all i is the convex set ``{<x_i, w> = y_i if y_i > 0,
+    <x_i, w> <= 0 if y_i = 0}``; this returns ``argmin ||w - w0||`` over it.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    w0 = np.asarray(w0, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or w0.shape != (X.shape[1],):
+        raise ValueError(f"X {X.shape}, y {y.shape}, w0 {w0.shape} are not accepted; use (n, d), (n,), (d,)")
+    if np.any(y < 0):
+        raise ValueError(f"targets {y[y < 0][:3]} are not accepted; a ReLU neuron only outputs values >= 0")
+    w = cp.Variable(X.shape[1])
+    pos = y > 0
+    constraints = []
+    if pos.any():
+        constraints.append(X[pos] @ w == y[pos])
+    if (~pos).any():
+        constraints.append(X[~pos] @ w <= 0)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(w - w0)), constraints)
+    _solve(problem, "ReLU projection")
+    return Projection(w=w.value, dist=float(np.linalg.norm(w.value - w0)))
