@@ -96,7 +96,7 @@ class ShallowReLU(nn.Module):
         self.w, self.b, self.a = nn.Parameter(w), nn.Parameter(b), nn.Parameter(a)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.reshape(len(x), -1)
+        x = x.reshape(len(x), -1).to(self.w.dtype)
         return torch.relu(x @ self.w.T + self.b) @ self.a / math.sqrt(len(self.a))
 
 

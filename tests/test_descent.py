@@ -1,0 +1,61 @@
+"""Steepest descent on linear classifiers: directions, convergence to the max margin, bad input."""
+import numpy as np
+import pytest
+
+from ibbook import convex, descent
+from ibbook.data.synthetic import separable_gaussians
+
+
+@pytest.fixture(scope="module")
+def data():
+    return separable_gaussians(30, 6, margin=0.3, seed=5)
+
+
+@pytest.mark.parametrize("loss", descent.LOSSES)
+def test_gradients_match_finite_differences(data, loss):
+    Z = data.y[:, None] * data.X
+    w = np.random.default_rng(0).standard_normal(6) * 0.3
+    value, g = descent.loss_and_grad(w, Z, loss)
+    e = np.eye(6) * 1e-6
+    fd = [(descent.loss_and_grad(w + e[j], Z, loss)[0] - descent.loss_and_grad(w - e[j], Z, loss)[0]) / 2e-6
+          for j in range(6)]
+    assert np.allclose(g, fd, atol=1e-7)
+    log_value, log_g = descent.log_exp_loss_grad(w, Z)
+    exp_value, exp_g = descent.loss_and_grad(w, Z, "exp")
+    assert log_value == pytest.approx(np.log(exp_value)) and np.allclose(log_g, exp_g / exp_value)
+
+
+def test_steepest_steps_are_the_dual_norm_maximisers():
+    g = np.array([0.5, -2.0, 1.0])
+    assert np.allclose(descent.steepest_step(g, "l2"), -g)
+    assert np.allclose(descent.steepest_step(g, "linf"), -3.5 * np.sign(g))
+    assert np.allclose(descent.steepest_step(g, "l1"), [0.0, 2.0, 0.0])
+    for geometry in descent.GEOMETRIES:  # <step, -g> equals ||g||_*^2 for each geometry
+        dual = {"l2": 2, "linf": 1, "l1": np.inf}[geometry]
+        assert -descent.steepest_step(g, geometry) @ g == pytest.approx(np.linalg.norm(g, dual) ** 2)
+
+
+@pytest.mark.parametrize("geometry", descent.GEOMETRIES)
+def test_margins_approach_the_max_margin_of_each_geometry(data, geometry):
+    run = descent.steepest_descent(data.X, data.y, geometry=geometry, lr=0.2, steps=4000, normalised=True)
+    best = convex.max_margin_classifier(data.X, data.y, geometry).margin
+    got = convex.margin(run.w[-1], data.X, data.y, geometry)
+    assert 0.9 * best < got <= best + 1e-9
+
+
+def test_gd_direction_converges_to_the_svm(data):
+    svm = convex.min_norm_classifier(data.X, data.y, "l2")
+    run = descent.steepest_descent(data.X, data.y, lr=0.5, steps=3000, normalised=True)
+    angles = descent.angle_to(run.w[1:], svm.w)
+    assert angles[-1] < np.radians(0.5) and angles[-1] < angles[len(angles) // 2]
+    plain = descent.steepest_descent(data.X, data.y, loss="logistic", lr=1.0, steps=3000)
+    assert plain.steps[0] == 0 and plain.steps[-1] == 3000 and np.all(np.diff(plain.loss) <= 1e-12)
+
+
+def test_bad_input_is_named(data):
+    with pytest.raises(ValueError, match="geometry='l3' is not accepted"):
+        descent.steepest_descent(data.X, data.y, geometry="l3")
+    with pytest.raises(ValueError, match="normalised=True with loss='logistic' is not accepted"):
+        descent.steepest_descent(data.X, data.y, loss="logistic", normalised=True)
+    with pytest.raises(ValueError, match="steps=0"):
+        descent.steepest_descent(data.X, data.y, steps=0)
