@@ -60,3 +60,15 @@ def test_artifacts_live_under_the_cache_root_unless_moved(tmp_path, monkeypatch)
 def test_bad_kind(kind):
     with pytest.raises(ValueError, match="artefact kind"):
         cache.artifact_path(kind, {})
+
+
+def test_atomic_writes_get_the_usual_file_mode(tmp_path):
+    import os
+    import stat
+
+    from ibbook import cache
+
+    path = cache.atomic_write_text("x", tmp_path / "a.txt")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
