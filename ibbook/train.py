@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: tqdm.auto warns without ipywidgets
 
 from ibbook.descent import record_points
 from ibbook.params import check_choice

@@ -1,0 +1,353 @@
+"""Adversarial attacks on linear and small non-linear classifiers.
+
+Closed forms derived in the attacks chapter, for a two-class linear classifier
+``g(x) = <w, x> + w0`` (class ``sign g``):
+
+- :func:`constraint_set`: Lemma 1's polygon ``A^T x <= b`` of a k-class linear classifier;
+- :func:`min_norm_attack`: the minimum-norm attack in l2 (Theorem 2), l-infinity or l1;
+- :func:`max_allowable_attack`: the maximum-allowable attack of radius ``eta`` (l2, l-infinity:
+  FGSM's sign step, l1, Fourier-l-infinity);
+- :func:`regularization_attack`: Theorem 6's ``x0 - lam w``;
+- :func:`robust_radius`: ``|g(x)| / ||w||_*``, the distance to the boundary in a norm;
+- :func:`fourier_linf_attack`: the worst real perturbation with ``||F delta||_inf <= eps``.
+
+For non-linear models: :func:`deepfool_two_class` (Corollary 1's iteration) and thin wrappers
+around foolbox (:func:`linear_module`, :func:`foolbox_model`, :func:`foolbox_attack`).
+
+Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
+:func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
+
+Used by: attacks chapter.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from scipy.special import erfc
+from scipy.stats import beta as beta_dist
+
+from ibbook.params import check_choice
+
+with warnings.catch_warnings():  # foolbox 3.3.4 imports a deprecated scipy namespace
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import foolbox as fb
+
+#: perturbation norms of the closed-form attacks, and the dual norm each one pairs with
+PERTURBATION_NORMS = ("l2", "linf", "l1")
+DUAL = {"l2": "l2", "linf": "l1", "l1": "linf"}
+_ORD = {"l2": 2, "linf": np.inf, "l1": 1}
+
+
+def _vec(w, name: str = "w") -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"{name} of shape {w.shape} is not accepted; use a non-empty 1-D vector")
+    return w
+
+
+def lp_norm(v: np.ndarray, norm: str, axis: int = -1) -> np.ndarray:
+    """``||v||`` in ``norm`` (one of :data:`PERTURBATION_NORMS`) along ``axis``."""
+    check_choice("norm", norm, PERTURBATION_NORMS)
+    return np.linalg.norm(np.asarray(v, dtype=float), ord=_ORD[norm], axis=axis)
+
+
+def constraint_set(W: np.ndarray, w0: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lemma 1: ``(A, b)`` with ``Omega = {x : A^T x <= b}`` the region classified as ``t``.
+
+    ``W`` is (k, d) (row i = ``w_i``), ``w0`` (k,) the offsets; column i of ``A`` is
+    ``w_i - w_t`` and ``b_i = w0_t - w0_i``, for every ``i != t``.
+    """
+    W = np.asarray(W, dtype=float)
+    w0 = np.asarray(w0, dtype=float)
+    if W.ndim != 2 or w0.shape != (W.shape[0],) or W.shape[0] < 2:
+        raise ValueError(f"W {W.shape} and w0 {w0.shape} are not accepted; use (k, d) and (k,), k >= 2")
+    check_choice("t", t, range(W.shape[0]))
+    others = [i for i in range(W.shape[0]) if i != t]
+    return (W[others] - W[t]).T, w0[t] - w0[others]
+
+
+def dual_maximiser(w: np.ndarray, norm: str) -> np.ndarray:
+    """A unit vector ``v`` (``||v|| = 1`` in ``norm``) with ``<w, v> = ||w||_*`` (dual norm).
+
+    l2: ``w / ||w||_2``; l-infinity: ``sign(w)``; l1: ``sign(w_j) e_j`` at the largest ``|w_j|``.
+    """
+    check_choice("norm", norm, PERTURBATION_NORMS)
+    w = _vec(w)
+    if norm == "l2":
+        return w / np.linalg.norm(w)
+    if norm == "linf":
+        return np.sign(w)
+    v = np.zeros_like(w)
+    j = int(np.argmax(np.abs(w)))
+    v[j] = np.sign(w[j])
+    return v
+
+
+def robust_radius(w: np.ndarray, X: np.ndarray, y: np.ndarray, norm: str, b: float = 0.0) -> np.ndarray:
+    """Per-point ``y_i (<w, x_i> + b) / ||w||_*``: the smallest perturbation in ``norm`` that
+    reaches the boundary (negative for misclassified points). ``norm="fourier_linf"`` gives
+    the radius in ``||F delta||_inf`` (dual: ``||F w||_1``)."""
+    check_choice("norm", norm, PERTURBATION_NORMS + ("fourier_linf",))
+    w = _vec(w)
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    if norm == "fourier_linf":
+        size = float(np.abs(np.fft.fft(w, norm="ortho")).sum())
+    else:
+        size = float(lp_norm(w, DUAL[norm]))
+    return np.asarray(y, dtype=float) * (X @ w + b) / size
+
+
+def min_norm_attack(w: np.ndarray, w0: float, x0: np.ndarray, norm: str = "l2") -> np.ndarray:
+    """The point on ``<w, x> + w0 = 0`` nearest to ``x0`` in ``norm`` (Theorem 2 for l2).
+
+    ``x* = x0 - g(x0) / ||w||_* * v`` with ``v`` the :func:`dual_maximiser` of ``w``; for l2 this
+    is eq. (3.26), ``x0 - (g(x0) / ||w||^2) w``.
+    """
+    check_choice("norm", norm, PERTURBATION_NORMS)
+    w, x0 = _vec(w), _vec(x0, "x0")
+    g = float(w @ x0 + w0)
+    return x0 - g / float(lp_norm(w, DUAL[norm])) * dual_maximiser(w, norm)
+
+
+def max_allowable_attack(w: np.ndarray, x0: np.ndarray, eta: float, norm: str = "l2",
+                         y: float | None = None) -> np.ndarray:
+    """Maximum-allowable attack of radius ``eta``: ``x0 - eta * y * v`` (v: :func:`dual_maximiser`).
+
+    It lowers ``y g(x)`` by the most possible, ``eta ||w||_*``. ``y`` defaults to the sign of
+    ``<w, x0>`` (the predicted class; the offset does not change the direction). For
+    ``norm="linf"`` this is FGSM's step ``-eta * y * sign(w)``; ``norm="fourier_linf"`` uses
+    :func:`fourier_linf_attack`.
+    """
+    check_choice("norm", norm, PERTURBATION_NORMS + ("fourier_linf",))
+    w, x0 = _vec(w), _vec(x0, "x0")
+    if not eta >= 0:
+        raise ValueError(f"eta={eta!r} is not accepted; use eta >= 0")
+    if y is None:
+        y = 1.0 if w @ x0 >= 0 else -1.0
+    check_choice("y", y, (-1, 1))
+    if norm == "fourier_linf":
+        return x0 - y * fourier_linf_attack(w, eta)
+    return x0 - eta * y * dual_maximiser(w, norm)
+
+
+def regularization_attack(w: np.ndarray, x0: np.ndarray, lam: float) -> np.ndarray:
+    """Theorem 6: the minimiser of ``0.5 ||x - x0||^2 + lam (<w, x> + w0)`` is ``x0 - lam w``."""
+    w, x0 = _vec(w), _vec(x0, "x0")
+    if not lam > 0:
+        raise ValueError(f"lam={lam!r} is not accepted; use lam > 0")
+    return x0 - lam * w
+
+
+def fourier_linf_attack(w: np.ndarray, eps: float) -> np.ndarray:
+    """The real ``delta`` with ``||F delta||_inf = eps`` that maximises ``<w, delta>``.
+
+    ``F delta = eps * phase(F w)`` (unitary DFT); ``F w`` of a real ``w`` is conjugate-symmetric,
+    so is its phase, hence ``delta`` is real, and ``<w, delta> = eps ||F w||_1``.
+    """
+    w = _vec(w)
+    if not eps >= 0:
+        raise ValueError(f"eps={eps!r} is not accepted; use eps >= 0")
+    c = np.fft.fft(w, norm="ortho")
+    mag = np.abs(c)
+    phase = np.where(mag > 1e-12 * max(mag.max(), 1e-300), c / np.where(mag > 0, mag, 1.0), 1.0)
+    return eps * np.real(np.fft.ifft(phase, norm="ortho"))
+
+
+@dataclass(frozen=True)
+class DeepFoolResult:
+    """Corollary 1's iterates: final point ``x``, ``iterations`` taken, whether the class flipped
+    (``success``), ``g`` at each iterate and the perturbation norm at each iterate."""
+
+    x: np.ndarray
+    iterations: int
+    success: bool
+    g: np.ndarray
+    norms: np.ndarray
+
+
+def deepfool_two_class(g: Callable[[torch.Tensor], torch.Tensor], x0: np.ndarray, *, steps: int = 50,
+                       overshoot: float = 0.0, extra: float = 0.0) -> DeepFoolResult:
+    """Two-class DeepFool (Corollary 1): ``x_{k+1} = x_k - g(x_k) grad g / ||grad g||^2``.
+
+    ``g`` maps a (d,) float64 tensor to a scalar whose sign is the class. Stops as soon as the
+    sign of ``g`` differs from that at ``x0``. ``overshoot`` and ``extra`` reproduce foolbox's
+    conventions: each step's length is ``|g| / ||grad g|| + extra`` and the iterate is
+    ``x0 + (1 + overshoot) * (sum of steps)`` (foolbox: ``extra=1e-4``, ``overshoot=0.02``);
+    with both zero this is the plain iteration, which approaches the boundary from the start side.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps={steps!r} is not accepted; use an integer >= 1")
+    if not (overshoot >= 0 and extra >= 0):
+        raise ValueError(f"overshoot={overshoot!r}, extra={extra!r} are not accepted; use values >= 0")
+    x0 = _vec(x0, "x0")
+    x = torch.tensor(x0, dtype=torch.float64)
+    total = torch.zeros_like(x)
+    gs, norms = [], []
+    start_sign = None
+    k = 0
+    while True:
+        xk = x.clone().requires_grad_(True)
+        val = g(xk)
+        (grad,) = torch.autograd.grad(val, xk)
+        v = float(val.detach())
+        gs.append(v)
+        norms.append(float(torch.linalg.norm(x - torch.tensor(x0))))
+        if start_sign is None:
+            start_sign = np.sign(v)
+        if np.sign(v) != start_sign or k == steps:
+            break
+        gn = float(torch.linalg.norm(grad))
+        total = total - (v / gn + np.sign(v) * extra) * grad / gn
+        x = torch.tensor(x0) + (1.0 + overshoot) * total
+        k += 1
+    return DeepFoolResult(x=x.detach().numpy(), iterations=k, success=bool(np.sign(gs[-1]) == -start_sign),
+                          g=np.array(gs), norms=np.array(norms))
+
+
+class LinearTwoClass(torch.nn.Module):
+    """``g(x) = <w, x> + b`` as a two-logit classifier ``(-g, g)`` (class 1 iff ``g > 0``)."""
+
+    def __init__(self, w: np.ndarray, b: float = 0.0):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(_vec(w)), requires_grad=False)
+        self.b = torch.nn.Parameter(torch.tensor(float(b), dtype=torch.float64), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = x @ self.w + self.b
+        return torch.stack([-g, g], dim=1)
+
+
+def linear_module(w: np.ndarray, b: float = 0.0) -> LinearTwoClass:
+    """Wrap a linear classifier as a torch module with logits ``(-g, g)`` (for foolbox)."""
+    return LinearTwoClass(w, b).eval()
+
+
+def foolbox_model(module: torch.nn.Module, bound: float) -> "fb.PyTorchModel":
+    """``fb.PyTorchModel`` with input box ``[-bound, bound]`` (foolbox needs a box; choose it wide
+    enough for unbounded Gaussian data never to touch it)."""
+    if not bound > 0:
+        raise ValueError(f"bound={bound!r} is not accepted; use bound > 0")
+    return fb.PyTorchModel(module.eval(), bounds=(-float(bound), float(bound)))
+
+
+def foolbox_attack(fmodel: "fb.PyTorchModel", attack: "fb.attacks.Attack", X: np.ndarray, labels: np.ndarray,
+                   eps: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run a foolbox ``attack`` on points ``X`` with class ``labels`` (0/1 ints).
+
+    ``eps=None`` for minimum-norm attacks. Returns the clipped adversarial points and a boolean
+    success mask (misclassified after the attack, within ``eps`` for fixed-size attacks).
+    """
+    x = torch.as_tensor(np.asarray(X, dtype=float))
+    lab = torch.as_tensor(np.asarray(labels)).long()
+    if not set(lab.tolist()) <= {0, 1}:
+        raise ValueError(f"labels {sorted(set(lab.tolist()))} are not accepted; use class indices 0 and 1")
+    _, clipped, success = attack(fmodel, x, lab, epsilons=eps)
+    return clipped.detach().numpy(), success.detach().numpy()
+
+
+def erfc_prediction(d: np.ndarray, eps: float) -> np.ndarray:
+    """eq. (3.60): ``P[(1/d) sum_j r_j > eps] = erfc(eps sqrt(d/2)) / 2`` for ``r ~ N(0, I_d)``."""
+    return 0.5 * erfc(eps * np.sqrt(np.asarray(d, dtype=float) / 2))
+
+
+def feller_bound(w: np.ndarray, eps: float) -> float:
+    """Theorem 7: ``||w|| / (eps d sqrt(2 pi)) exp(-d^2 eps^2 / (2 ||w||^2))``."""
+    w = _vec(w)
+    if not eps > 0:
+        raise ValueError(f"eps={eps!r} is not accepted; use eps > 0")
+    d, nw = w.size, float(np.linalg.norm(w))
+    return nw / (eps * d * np.sqrt(2 * np.pi)) * np.exp(-(d * eps) ** 2 / (2 * nw**2))
+
+
+def noise_success_mc(w: np.ndarray, eps: float, n_samples: int, rng: np.random.Generator,
+                     chunk: int = 20_000_000) -> int:
+    """Count, over ``n_samples`` draws ``r ~ N(0, I_d)``, the events ``(1/d) <w, r> >= eps``."""
+    w = _vec(w)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples={n_samples!r} is not accepted; use an integer >= 1")
+    rows = max(1, chunk // w.size)
+    hits, done = 0, 0
+    while done < n_samples:
+        m = min(rows, n_samples - done)
+        hits += int(np.count_nonzero(rng.standard_normal((m, w.size)) @ w / w.size >= eps))
+        done += m
+    return hits
+
+
+def binomial_lower(k: int, n: int, alpha: float = 1e-3) -> float:
+    """One-sided Clopper-Pearson lower confidence bound (level ``1 - alpha``) for ``k/n``."""
+    if not (0 <= k <= n and n >= 1 and 0 < alpha < 1):
+        raise ValueError(f"k={k!r}, n={n!r}, alpha={alpha!r} are not accepted; use 0 <= k <= n, n >= 1, 0 < alpha < 1")
+    return 0.0 if k == 0 else float(beta_dist.ppf(alpha, k, n - k + 1))
+
+
+def binomial_upper(k: int, n: int, alpha: float = 1e-3) -> float:
+    """One-sided Clopper-Pearson upper confidence bound (level ``1 - alpha``) for ``k/n``."""
+    if not (0 <= k <= n and n >= 1 and 0 < alpha < 1):
+        raise ValueError(f"k={k!r}, n={n!r}, alpha={alpha!r} are not accepted; use 0 <= k <= n, n >= 1, 0 < alpha < 1")
+    return 1.0 if k == n else float(beta_dist.ppf(1 - alpha, k + 1, n - k))
+
+
+@dataclass(frozen=True)
+class RobustClassifier:
+    """Lemma 2.1's eq. (4) solved by bisection: the largest ``radius`` (perturbation ``norm``)
+    for which some ``(w, b)`` classifies every ``norm``-ball around the data correctly."""
+
+    w: np.ndarray
+    b: float
+    radius: float
+    bisections: int
+
+
+def _cp_dual(w, norm: str):
+    import cvxpy as cp
+    return cp.norm(w, {"l2": 2, "linf": 1, "l1": "inf"}[norm])
+
+
+def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias: bool = True,
+                                tol: float = 1e-7, max_bisections: int = 60) -> RobustClassifier:
+    """Solve eq. (4), ``max eps s.t. y_i (<w, x_i + delta> + b) > 0 for all ||delta|| <= eps``,
+    directly in ``eps``: for a fixed ``eps`` the robust constraints are, by homogeneity, the convex
+    feasibility problem ``y_i (<w, x_i> + b) - eps ||w||_* >= 1``; bisect on ``eps`` between 0 and
+    half the smallest ``norm``-distance between opposite labels (relative tolerance ``tol``).
+    A solver failure counts as infeasible: it occurs only just below the threshold, where the
+    feasible ``w`` are huge, so it can bias the radius low by at most the bisection step there.
+    """
+    import cvxpy as cp
+    check_choice("norm", norm, PERTURBATION_NORMS)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"X {X.shape}, y {y.shape} are not accepted; use X (n, d) and labels y in {{-1, +1}}")
+    pos, neg = X[y > 0], X[y < 0]
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("labels of a single class are not accepted; use both -1 and +1")
+    hi = float(lp_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
+    lo = 0.0
+    w, b = cp.Variable(X.shape[1]), (cp.Variable() if bias else 0.0)
+    eps = cp.Parameter(nonneg=True)
+    problem = cp.Problem(cp.Minimize(0), [cp.multiply(y, X @ w + b) - eps * _cp_dual(w, norm) >= 1])
+    best = None
+    k = 0
+    while hi - lo > tol * hi and k < max_bisections:
+        mid = (lo + hi) / 2
+        eps.value = mid
+        try:
+            with warnings.catch_warnings():  # "inaccurate" near the threshold: infeasible
+                warnings.simplefilter("ignore", UserWarning)
+                problem.solve(solver="CLARABEL")
+            feasible = problem.status == cp.OPTIMAL
+        except cp.SolverError:  # only happens next to the threshold, where w blows up
+            feasible = False
+        if feasible:
+            lo, best = mid, (w.value.copy(), float(b.value) if bias else 0.0)
+        else:
+            hi = mid
+        k += 1
+    if best is None:
+        raise RuntimeError("no robust classifier found at any radius; are the data linearly separable?")
+    return RobustClassifier(w=best[0], b=best[1], radius=lo, bisections=k)

@@ -1,0 +1,370 @@
+"""ReLU / SReLU expansions of 1-D functions and the other small checks of the implicit-bias chapter.
+
+- activations and their spectra on a sine (Figure 1 of the lecture): :data:`ACTIVATIONS`,
+  :func:`activation`, :func:`harmonic_amplitudes`, :func:`relu_sine_harmonics`,
+  :func:`square_of_cosines_spectrum`;
+- the ReLU expansion ``f = int c(b) relu(x - b) db`` with ``c = f''`` and the saturated-ReLU
+  (SReLU) expansion ``f = int d(b) srelu_b(x) db`` with ``d(b) = w sum_{n>=0} f''(b - n w)``:
+  :func:`srelu`, :func:`srelu_coefficients`, :func:`expand`, :class:`GaussianMixture` (smooth test
+  functions with a closed-form Fourier transform), :func:`srelu_norm_fourier` (the corrected
+  version of the lecture's boxed formula) and :func:`lecture_boxed_formula` (as printed);
+- total curvature ``int |f''|`` of a function sampled on a grid and of the linear spline through
+  data points (its minimum over interpolants): :func:`total_curvature`,
+  :func:`spline_total_curvature`, :func:`linear_spline`;
+- gradient descent / gradient flow of one ReLU neuron with the square loss, batched over
+  instances (Theorem 5.1): :func:`relu_neuron_loss`, :func:`relu_neuron_grad`,
+  :func:`relu_neuron_gd`, :func:`relu_neuron_flow`;
+- Fourier sparsity and first-order stationarity of ``||F beta||_{2/L}`` for linear
+  convolutional networks (Gunasekar et al. 2018): :func:`fourier_sparsity`,
+  :func:`fourier_kkt_residual`.
+
+Fourier transform convention for functions on the line: ``f^(k) = int f(x) exp(-i k x) dx``
+(angular frequency ``k``), so that Parseval reads ``int |f|^2 dx = (1 / 2 pi) int |f^(k)|^2 dk``.
+
+Used by: implicit-bias theory chapter (``chapters/implicit_bias.ipynb``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.optimize import nnls
+
+from ibbook.fourier import amplitude_spectrum
+from ibbook.params import check_choice
+
+# --------------------------------------------------------------------------- activations
+
+
+def _softplus(t: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, t)
+
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda t: t,
+    "softplus": _softplus,
+    "tanh": np.tanh,
+    "relu": lambda t: np.maximum(t, 0.0),
+    "hardtanh": lambda t: np.clip(t, -1.0, 1.0),
+    "square": lambda t: t ** 2,
+}
+
+
+def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The activation ``name`` (one of :data:`ACTIVATIONS`) as a NumPy function."""
+    check_choice("activation", name, ACTIVATIONS)
+    return ACTIVATIONS[name]
+
+
+def harmonic_amplitudes(name: str, gain: float = 1.0, n_harmonics: int = 10,
+                        samples_per_period: int = 256, periods: int = 4) -> np.ndarray:
+    """Amplitudes of harmonics ``0..n_harmonics`` of ``sigma(gain * sin(2 pi t))``.
+
+    Entry ``k`` is the amplitude ``A_k`` of ``A_k cos(2 pi k t + phi_k)`` in the signal (entry 0 is
+    its mean), read off :func:`ibbook.fourier.amplitude_spectrum` over a whole number of periods.
+    """
+    f = activation(name)
+    for label, v in (("n_harmonics", n_harmonics), ("samples_per_period", samples_per_period),
+                     ("periods", periods)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{label}={v!r} is not accepted; use an integer >= 1")
+    if samples_per_period <= 2 * n_harmonics:
+        raise ValueError(f"samples_per_period={samples_per_period} is not accepted; use more than "
+                         f"2 * n_harmonics = {2 * n_harmonics} (Nyquist)")
+    dt = 1.0 / samples_per_period
+    t = np.arange(periods * samples_per_period) * dt
+    freq, amp = amplitude_spectrum(f(gain * np.sin(2 * np.pi * t)), dt)
+    idx = np.rint(np.arange(n_harmonics + 1) * periods).astype(int)
+    assert np.allclose(freq[idx], np.arange(n_harmonics + 1))
+    return amp[idx]
+
+
+def relu_sine_harmonics(n_harmonics: int = 10) -> np.ndarray:
+    """Exact harmonic amplitudes of ``relu(sin(2 pi t))``.
+
+    ``relu(sin x) = 1/pi + sin(x)/2 - (2/pi) sum_{k even >= 2} cos(k x) / (k^2 - 1)``: mean
+    ``1/pi``, fundamental ``1/2``, even harmonics ``2 / (pi (k^2 - 1))``, odd ones above 1 vanish.
+    """
+    k = np.arange(n_harmonics + 1)
+    amp = np.where(k % 2 == 0, 2.0 / (np.pi * np.maximum(k ** 2 - 1, 1)), 0.0)
+    amp[0] = 1.0 / np.pi
+    if n_harmonics >= 1:
+        amp[1] = 0.5
+    return amp
+
+
+def square_of_cosines_spectrum(f1: float, f2: float) -> dict[float, float]:
+    """Predicted amplitude spectrum of ``(cos(2 pi f1 t) + cos(2 pi f2 t))^2``.
+
+    ``= 1 + cos(2 w1 t)/2 + cos(2 w2 t)/2 + cos((w1 + w2) t) + cos((w1 - w2) t)``: peaks of height
+    1 at 0, 1/2 at ``2 f1`` and ``2 f2``, 1 at ``f1 + f2`` and at ``|f1 - f2|`` (all cosines have
+    zero phase, so coinciding frequencies add). Returns ``{frequency: amplitude}``.
+    """
+    if not (f1 > 0 and f2 > 0 and f1 != f2):
+        raise ValueError(f"f1={f1!r}, f2={f2!r} are not accepted; use two different positive frequencies")
+    out: dict[float, float] = {}
+    for f, a in ((0.0, 1.0), (2 * f1, 0.5), (2 * f2, 0.5), (f1 + f2, 1.0), (abs(f1 - f2), 1.0)):
+        out[float(f)] = out.get(float(f), 0.0) + a
+    return out
+
+
+# --------------------------------------------------------------------------- expansions
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)``."""
+    return np.maximum(x, 0.0)
+
+
+def srelu(x: np.ndarray, beta, w: float) -> np.ndarray:
+    """Saturated ReLU ``(relu(x - beta) - relu(x - beta - w)) / w``: 0, then a ramp of slope
+    ``1/w`` on ``[beta, beta + w]``, then 1 (lecture eq. 8)."""
+    if not w > 0:
+        raise ValueError(f"w={w!r} is not accepted; use a positive saturation width")
+    x = np.asarray(x, dtype=float)
+    return (relu(x - beta) - relu(x - beta - w)) / w
+
+
+@dataclass(frozen=True)
+class GaussianMixture:
+    """``f(x) = sum_j a_j exp(-(x - mu_j)^2 / (2 s_j^2))``: smooth, fast-decaying, with closed-form
+    derivatives and Fourier transform (a test function for the expansions)."""
+
+    a: np.ndarray
+    mu: np.ndarray
+    s: np.ndarray
+
+    def _parts(self, x):
+        x = np.asarray(x, dtype=float)[..., None]
+        u = (x - self.mu) / self.s
+        return u, self.a * np.exp(-0.5 * u ** 2)
+
+    def __call__(self, x) -> np.ndarray:
+        return self._parts(x)[1].sum(-1)
+
+    def d1(self, x) -> np.ndarray:
+        """``f'(x)``."""
+        u, g = self._parts(x)
+        return (-u / self.s * g).sum(-1)
+
+    def d2(self, x) -> np.ndarray:
+        """``f''(x)``."""
+        u, g = self._parts(x)
+        return ((u ** 2 - 1) / self.s ** 2 * g).sum(-1)
+
+    def fourier(self, k) -> np.ndarray:
+        """``f^(k) = int f(x) exp(-i k x) dx`` (complex)."""
+        k = np.asarray(k, dtype=float)[..., None]
+        terms = self.a * self.s * np.sqrt(2 * np.pi) * np.exp(-0.5 * (self.s * k) ** 2 - 1j * k * self.mu)
+        return terms.sum(-1)
+
+
+def random_gaussian_mixture(n_bumps: int = 3, seed: int = 0) -> GaussianMixture:
+    """A random :class:`GaussianMixture`: amplitudes in [-1, 1], centres in [-2, 2], widths in [0.3, 1]."""
+    if isinstance(n_bumps, bool) or not isinstance(n_bumps, (int, np.integer)) or n_bumps < 1:
+        raise ValueError(f"n_bumps={n_bumps!r} is not accepted; use an integer >= 1")
+    rng = np.random.default_rng(seed)
+    return GaussianMixture(a=rng.uniform(-1, 1, n_bumps), mu=rng.uniform(-2, 2, n_bumps),
+                           s=rng.uniform(0.3, 1.0, n_bumps))
+
+
+def srelu_coefficients(f2: Callable[[np.ndarray], np.ndarray], beta, w: float, n_terms: int,
+                       factor: str = "w") -> np.ndarray:
+    """Coefficient function of the SReLU expansion, ``d(b) = w sum_{n=0}^{N-1} f''(b - n w)``.
+
+    Differentiating ``f = int d(b) srelu_b db`` twice gives ``f'' = (d(x) - d(x - w)) / w``, so
+    ``d = w (1 - T_{-w})^{-1} f''`` (derived in the chapter). ``factor="1/w"`` gives the lecture's
+    eq. 14 as printed, ``(1/w) sum f''(b - n w)``, to show that it does not reconstruct ``f``.
+    With ``N`` terms the expansion reproduces ``f(x) - f(x - N w)``.
+    """
+    check_choice("factor", factor, ("w", "1/w"))
+    if not w > 0:
+        raise ValueError(f"w={w!r} is not accepted; use a positive saturation width")
+    if isinstance(n_terms, bool) or not isinstance(n_terms, (int, np.integer)) or n_terms < 1:
+        raise ValueError(f"n_terms={n_terms!r} is not accepted; use an integer >= 1")
+    beta = np.asarray(beta, dtype=float)
+    total = sum(f2(beta - n * w) for n in range(int(n_terms)))
+    return (w if factor == "w" else 1.0 / w) * total
+
+
+def expand(x, beta, coef, unit: str = "relu", w: float = 1.0) -> np.ndarray:
+    """``int coef(b) unit_b(x) db`` by the trapezoid rule on the grid ``beta``.
+
+    ``unit="relu"``: ``relu(x - b)``; ``"srelu"``: :func:`srelu` with width ``w``.
+    """
+    check_choice("unit", unit, ("relu", "srelu"))
+    x = np.asarray(x, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    coef = np.asarray(coef, dtype=float)
+    if beta.ndim != 1 or coef.shape != beta.shape:
+        raise ValueError(f"beta {beta.shape} and coef {coef.shape} are not accepted; use two 1-D arrays "
+                         "of the same length")
+    if len(beta) < 2 or not np.allclose(np.diff(beta), np.diff(beta).mean()):
+        raise ValueError("beta is not accepted; use an evenly spaced grid of >= 2 points")
+    weights = np.full(len(beta), np.diff(beta).mean())
+    weights[[0, -1]] /= 2
+    if unit == "relu":
+        units = relu(x[:, None] - beta[None, :])
+    else:
+        units = srelu(x[:, None], beta[None, :], w)
+    return units @ (coef * weights)
+
+
+def _dirichlet_sq(k: np.ndarray, w: float, n_terms: int) -> np.ndarray:
+    """``|sum_{n=0}^{N-1} exp(-i n w k)|^2 = sin^2(N w k / 2) / sin^2(w k / 2)`` (``N^2`` at the poles)."""
+    den = np.sin(0.5 * w * k) ** 2
+    safe = den > 1e-20
+    out = np.full_like(k, float(n_terms) ** 2)
+    out[safe] = np.sin(0.5 * n_terms * w * k[safe]) ** 2 / den[safe]
+    return out
+
+
+def srelu_norm_fourier(fhat: Callable[[np.ndarray], np.ndarray], w: float, n_terms: int,
+                       k_max: float = 60.0, n_k: int = 400_001) -> float:
+    """``||d||_2^2`` from the Fourier side (corrected boxed formula):
+
+    ``(1 / 2 pi) int w^2 k^4 sin^2(N w k / 2) / sin^2(w k / 2) |f^(k)|^2 dk``,
+    integrated by the trapezoid rule on ``[-k_max, k_max]``.
+    """
+    k = np.linspace(-k_max, k_max, n_k)
+    integrand = w ** 2 * k ** 4 * _dirichlet_sq(k, w, n_terms) * np.abs(fhat(k)) ** 2
+    return float(np.trapz(integrand, k) / (2 * np.pi))
+
+
+def lecture_boxed_formula(fhat: Callable[[np.ndarray], np.ndarray], w: float, n_terms: int,
+                          k_max: float = 60.0, n_k: int = 400_001) -> complex:
+    """The lecture's boxed formula as printed: ``int k^4 / w^2 sin^2(..)/sin^2(..) f^(k)^2 dk``
+    (``f^`` squared, not its modulus; no ``1 / 2 pi``). Complex in general."""
+    k = np.linspace(-k_max, k_max, n_k)
+    integrand = k ** 4 / w ** 2 * _dirichlet_sq(k, w, n_terms) * fhat(k) ** 2
+    return complex(np.trapz(integrand, k))
+
+
+def l2_norm_sq(values, grid) -> float:
+    """``int |g|^2`` of samples ``values`` on ``grid`` (trapezoid rule)."""
+    return float(np.trapz(np.abs(np.asarray(values)) ** 2, np.asarray(grid, dtype=float)))
+
+
+# --------------------------------------------------------------------------- total curvature
+
+
+def total_curvature(x, f) -> float:
+    """``int |f''|`` of a function sampled at increasing ``x``: the total variation of its
+    finite-difference slope, ``sum |slope_{i+1} - slope_i|`` (exact for piecewise-linear ``f``
+    whose kinks lie on the grid, a lower bound converging to ``int |f''|`` otherwise)."""
+    x = np.asarray(x, dtype=float)
+    f = np.asarray(f, dtype=float)
+    if x.ndim != 1 or f.shape != x.shape or len(x) < 3 or np.any(np.diff(x) <= 0):
+        raise ValueError(f"x {x.shape}, f {f.shape} are not accepted; use 1-D arrays of the same length "
+                         ">= 3 with x strictly increasing")
+    return float(np.abs(np.diff(np.diff(f) / np.diff(x))).sum())
+
+
+def spline_total_curvature(x, y) -> float:
+    """``int |f''|`` of the linear spline through ``(x_i, y_i)`` on their convex hull: the sum of
+    its slope jumps. It is the minimum of ``int_{x_1}^{x_n} |f''|`` over all interpolants (mean
+    value theorem on consecutive intervals)."""
+    order = np.argsort(np.asarray(x, dtype=float))
+    return total_curvature(np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order])
+
+
+def linear_spline(x_data, y_data, x) -> np.ndarray:
+    """The linear spline through ``(x_data, y_data)`` evaluated at ``x`` (constant outside the hull)."""
+    order = np.argsort(np.asarray(x_data, dtype=float))
+    return np.interp(x, np.asarray(x_data, dtype=float)[order], np.asarray(y_data, dtype=float)[order])
+
+
+# --------------------------------------------------------------------------- one ReLU neuron
+
+
+def _batch(X, y, w):
+    X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))
+    if X.ndim == 2:
+        X, y, w = X[None], y[None], w[None]
+    if X.ndim != 3 or y.shape != X.shape[:2] or w.shape != (X.shape[0], X.shape[2]):
+        raise ValueError(f"X {X.shape}, y {y.shape}, w {w.shape} are not accepted; use (B, n, d), (B, n), "
+                         "(B, d) or the same without the batch axis")
+    return X, y, w
+
+
+def relu_neuron_loss(X, y, w) -> np.ndarray:
+    """``0.5 sum_i (relu(<x_i, w>) - y_i)^2`` for each instance of a batch (shape (B,))."""
+    X, y, w = _batch(X, y, w)
+    z = np.einsum("bnd,bd->bn", X, w)
+    return 0.5 * ((relu(z) - y) ** 2).sum(1)
+
+
+def relu_neuron_grad(X, y, w) -> np.ndarray:
+    """Gradient of :func:`relu_neuron_loss` (``relu'(0) = 0``), shape (B, d)."""
+    X, y, w = _batch(X, y, w)
+    z = np.einsum("bnd,bd->bn", X, w)
+    return np.einsum("bnd,bn->bd", X, (relu(z) - y) * (z > 0))
+
+
+def relu_neuron_gd(X, y, w0, *, lr: float, steps: int) -> np.ndarray:
+    """``steps`` of gradient descent with step ``lr`` from ``w0`` on a batch of instances."""
+    if not lr > 0 or isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"lr={lr!r}, steps={steps!r} are not accepted; use lr > 0 and an integer steps >= 1")
+    X, y, w = _batch(X, y, w0)
+    w = w.copy()
+    for _ in range(int(steps)):
+        w -= lr * relu_neuron_grad(X, y, w)
+    return w
+
+
+def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
+    """Gradient flow ``dw/dt = -grad L(w)`` of one instance up to time ``t_end`` (scipy LSODA)."""
+    X, y, w0 = _batch(X, y, w0)
+    if X.shape[0] != 1:
+        raise ValueError(f"a batch of {X.shape[0]} instances is not accepted; pass one instance")
+    sol = solve_ivp(lambda t, v: -relu_neuron_grad(X, y, v[None])[0], (0.0, t_end), w0[0],
+                    method="LSODA", rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"gradient flow failed: {sol.message}")
+    return sol.y[:, -1]
+
+
+# --------------------------------------------------------------------------- linear conv nets
+
+
+def fourier_sparsity(beta, top: int = 1) -> float:
+    """Fraction of the energy ``||F beta||_2^2`` held by the ``top`` largest Fourier coefficients
+    (complex-conjugate pairs of a real signal count separately)."""
+    p = np.sort(np.abs(np.fft.fft(np.asarray(beta, dtype=float))) ** 2)[::-1]
+    return float(p[:top].sum() / p.sum())
+
+
+def fourier_kkt_residual(beta, X, y, depth: int, support_tol: float = 1e-2,
+                         margin_tol: float = 1e-2) -> float:
+    """Relative residual of the first-order (KKT) conditions of
+    ``min ||F beta||_{2/L}^{2/L} s.t. y_n <x_n, beta> >= 1`` at (a rescaling of) ``beta``.
+
+    With ``p = 2 / L`` and the unitary DFT, stationarity on the support ``K`` of ``F beta`` asks for
+    multipliers ``alpha_n >= 0`` on the support vectors with
+    ``[F sum_n alpha_n y_n x_n]_k = p |b_k|^{p - 2} b_k`` for ``k`` in ``K``, ``b = F beta``.
+    ``beta`` is rescaled to minimum margin 1; support vectors are the points with margin below
+    ``1 + margin_tol``; ``K`` holds the frequencies with ``|b_k| >= support_tol max |b|``. The best
+    ``alpha >= 0`` is found by non-negative least squares; returns ``||residual|| / ||target||``.
+    """
+    beta = np.asarray(beta, dtype=float)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth={depth!r} is not accepted; use an integer >= 1")
+    m = y * (X @ beta)
+    if m.min() <= 0:
+        raise ValueError("beta is not accepted: it misclassifies a training point")
+    beta = beta / m.min()
+    m = m / m.min()
+    p = 2.0 / depth
+    b = np.fft.fft(beta, norm="ortho")
+    K = np.abs(b) >= support_tol * np.abs(b).max()
+    target = p * np.abs(b[K]) ** (p - 2) * b[K]
+    S = m <= 1 + margin_tol
+    A = np.fft.fft((y[S, None] * X[S]), axis=1, norm="ortho")[:, K].T  # |K| x |S|
+    A_real = np.vstack([A.real, A.imag])
+    t_real = np.concatenate([target.real, target.imag])
+    _, res = nnls(A_real, t_real)
+    return float(res / np.linalg.norm(t_real))

@@ -1,0 +1,168 @@
+"""Unit tests for ibbook.attacks: closed-form attacks, DeepFool, Fourier attack, noise bounds."""
+import numpy as np
+import pytest
+import torch
+
+from ibbook import attacks, convex
+from ibbook.data.synthetic import separable_gaussians
+
+
+@pytest.fixture
+def lin():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(7), 0.3, rng.standard_normal(7)
+
+
+def test_constraint_set_matches_argmax():
+    rng = np.random.default_rng(1)
+    W, w0 = rng.standard_normal((4, 2)), rng.standard_normal(4)
+    pts = rng.uniform(-3, 3, (2000, 2))
+    for t in range(4):
+        A, b = attacks.constraint_set(W, w0, t)
+        assert A.shape == (2, 3) and b.shape == (3,)
+        inside = np.all(pts @ A <= b, axis=1)
+        assert np.array_equal(inside, np.argmax(pts @ W.T + w0, 1) == t)
+    # the lecture's figure caption sign (b_i = w_i0 - w_t0) would be wrong
+    A, b = attacks.constraint_set(W, w0, 0)
+    assert not np.array_equal(np.all(pts @ A <= -b, axis=1), np.argmax(pts @ W.T + w0, 1) == 0)
+    with pytest.raises(ValueError, match="t=7 is not accepted"):
+        attacks.constraint_set(W, w0, 7)
+
+
+@pytest.mark.parametrize("norm", ["l2", "linf", "l1"])
+def test_min_norm_attack_lands_on_boundary_at_dual_distance(lin, norm):
+    w, w0, x0 = lin
+    xs = attacks.min_norm_attack(w, w0, x0, norm)
+    assert abs(w @ xs + w0) < 1e-12
+    dist = attacks.lp_norm(xs - x0, norm)
+    assert dist == pytest.approx(abs(w @ x0 + w0) / attacks.lp_norm(w, attacks.DUAL[norm]))
+    # any other boundary point is at least as far: random boundary points
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        z = x0 + rng.standard_normal(7)
+        z -= (w @ z + w0) / (w @ w) * w
+        assert attacks.lp_norm(z - x0, norm) >= dist - 1e-12
+
+
+def test_theorem2_formula(lin):
+    w, w0, x0 = lin
+    expected = x0 - (w @ x0 + w0) / (w @ w) * w
+    assert np.allclose(attacks.min_norm_attack(w, w0, x0, "l2"), expected)
+
+
+@pytest.mark.parametrize("norm", ["l2", "linf", "l1"])
+def test_max_allowable_attack_is_worst_case(lin, norm):
+    w, _, x0 = lin
+    eta = 0.4
+    xa = attacks.max_allowable_attack(w, x0, eta, norm, y=1.0)
+    assert attacks.lp_norm(xa - x0, norm) == pytest.approx(eta)
+    drop = w @ (x0 - xa)
+    assert drop == pytest.approx(eta * attacks.lp_norm(w, attacks.DUAL[norm]))
+    rng = np.random.default_rng(3)
+    r = rng.standard_normal((500, 7))
+    r *= eta / attacks.lp_norm(r, norm)[:, None]
+    assert np.all(-(r @ w) <= drop + 1e-12)
+
+
+def test_linf_attack_is_fgsm_sign_step(lin):
+    w, _, x0 = lin
+    assert np.array_equal(attacks.max_allowable_attack(w, x0, 0.1, "linf", y=-1.0), x0 + 0.1 * np.sign(w))
+
+
+def test_regularization_attack_is_stationary(lin):
+    w, w0, x0 = lin
+    x = attacks.regularization_attack(w, x0, 0.7)
+    assert np.allclose((x - x0) + 0.7 * w, 0)
+    with pytest.raises(ValueError, match="lam=0"):
+        attacks.regularization_attack(w, x0, 0)
+
+
+def test_bad_inputs_name_the_value(lin):
+    w, w0, x0 = lin
+    with pytest.raises(ValueError, match="norm='l3' is not accepted"):
+        attacks.min_norm_attack(w, w0, x0, "l3")
+    with pytest.raises(ValueError, match="eta=-1"):
+        attacks.max_allowable_attack(w, x0, -1)
+    with pytest.raises(ValueError, match="shape"):
+        attacks.dual_maximiser(np.ones((2, 2)), "l2")
+    with pytest.raises(ValueError, match="bound=0"):
+        attacks.foolbox_model(attacks.linear_module(w), 0)
+
+
+def test_robust_radius_equals_margin_of_max_margin_classifier():
+    data = separable_gaussians(20, 5, margin=0.2, seed=3)
+    for p in attacks.PERTURBATION_NORMS:
+        c = convex.max_margin_classifier(data.X, data.y, attacks.DUAL[p])
+        r = attacks.robust_radius(c.w, data.X, data.y, p)
+        assert r.min() == pytest.approx(c.margin, rel=1e-6)
+
+
+@pytest.mark.parametrize("norm", ["l2", "linf", "l1"])
+def test_maximally_robust_classifier_matches_max_margin(norm):
+    data = separable_gaussians(15, 4, margin=0.3, seed=5)
+    rob = attacks.maximally_robust_classifier(data.X, data.y, norm)
+    mm = convex.max_margin_classifier(data.X, data.y, attacks.DUAL[norm], bias=True)
+    assert rob.radius == pytest.approx(mm.margin, rel=1e-5)
+    r = attacks.robust_radius(rob.w, data.X, data.y, norm, rob.b)
+    assert r.min() >= rob.radius * (1 - 1e-6)
+    # a wrong pairing (same norm instead of dual) gives a different value for l1/linf
+    if norm != "l2":
+        wrong = convex.max_margin_classifier(data.X, data.y, norm, bias=True)
+        assert abs(wrong.margin - rob.radius) > 1e-3 * rob.radius
+
+
+def test_fourier_linf_attack_attains_dual_norm():
+    rng = np.random.default_rng(4)
+    for d in (5, 8, 13):
+        w = rng.standard_normal(d)
+        delta = attacks.fourier_linf_attack(w, 2.0)
+        assert delta.dtype == float
+        assert np.abs(np.fft.fft(delta, norm="ortho")).max() == pytest.approx(2.0)
+        assert w @ delta == pytest.approx(2.0 * np.abs(np.fft.fft(w, norm="ortho")).sum())
+    assert np.allclose(attacks.robust_radius(w, w[None], [1.0], "fourier_linf"),
+                       w @ w / np.abs(np.fft.fft(w, norm="ortho")).sum())
+
+
+def test_deepfool_linear_one_step_and_foolbox_conventions(lin):
+    w, w0, x0 = lin
+    wt = torch.tensor(w)
+    res = attacks.deepfool_two_class(lambda x: x @ wt + w0, x0, steps=10)
+    # one step lands on the boundary; rounding decides the side, so at most one more step
+    assert abs(res.g[1]) < 1e-12 and res.iterations <= 2
+    assert np.allclose(res.x, attacks.min_norm_attack(w, w0, x0, "l2"))
+    res2 = attacks.deepfool_two_class(lambda x: x @ wt + w0, x0, overshoot=0.02, extra=1e-4)
+    assert res2.success and np.sign(w @ res2.x + w0) != np.sign(w @ x0 + w0)
+    exact = abs(w @ x0 + w0) / np.linalg.norm(w)
+    assert np.linalg.norm(res2.x - x0) == pytest.approx(1.02 * (exact + 1e-4))
+    with pytest.raises(ValueError, match="steps=0"):
+        attacks.deepfool_two_class(lambda x: x @ wt, x0, steps=0)
+
+
+def test_foolbox_wrapper_deepfool_on_linear_model(lin):
+    import foolbox as fb
+    w, w0, x0 = lin
+    fm = attacks.foolbox_model(attacks.linear_module(w, w0), 100.0)
+    adv, ok = attacks.foolbox_attack(fm, fb.attacks.L2DeepFoolAttack(overshoot=0.0), x0[None],
+                                     [int(w @ x0 + w0 > 0)])
+    assert ok.all()
+    exact = abs(w @ x0 + w0) / np.linalg.norm(w)
+    assert np.linalg.norm(adv[0] - x0) == pytest.approx(exact + 1e-4, abs=1e-7)
+    with pytest.raises(ValueError, match="labels"):
+        attacks.foolbox_attack(fm, fb.attacks.L2DeepFoolAttack(), x0[None], [2])
+
+
+def test_noise_mc_matches_erfc_and_feller_bound_detects_wrong_bound():
+    rng = np.random.default_rng(5)
+    n, d, eps = 200_000, 16, 0.3
+    k = attacks.noise_success_mc(np.ones(d), eps, n, rng)
+    p = float(attacks.erfc_prediction(d, eps))
+    assert abs(k / n - p) < 5 * np.sqrt(p * (1 - p) / n)
+    bound = attacks.feller_bound(np.ones(d), eps)
+    assert attacks.binomial_lower(k, n) <= bound
+    assert attacks.binomial_lower(k, n) > bound / 2  # a halved "bound" is refuted
+    assert attacks.binomial_lower(0, 10) == 0.0 and attacks.binomial_upper(10, 10) == 1.0
+    assert attacks.binomial_lower(5, 100) < 0.05 < attacks.binomial_upper(5, 100)
+    with pytest.raises(ValueError, match="eps=0"):
+        attacks.feller_bound(np.ones(3), 0)
+    with pytest.raises(ValueError, match="k=5, n=3"):
+        attacks.binomial_lower(5, 3)

@@ -1,0 +1,170 @@
+"""Tests of ibbook.expansions: spectra, ReLU/SReLU expansions, total curvature, ReLU neuron, KKT."""
+import numpy as np
+import pytest
+
+from ibbook import convex
+from ibbook import expansions as E
+
+
+def test_odd_activations_have_only_odd_harmonics_and_relu_matches_its_series():
+    for name in ("tanh", "hardtanh", "identity"):
+        amp = E.harmonic_amplitudes(name, gain=2.0, n_harmonics=8, samples_per_period=512)
+        assert amp[2::2].max() < 1e-10 and amp[1] > 0.5
+    relu = E.harmonic_amplitudes("relu", 1.0, 8, 2048)
+    exact = E.relu_sine_harmonics(8)
+    assert np.abs(relu - exact).max() < 1e-5
+    assert exact[0] == pytest.approx(1 / np.pi) and exact[1] == 0.5 and exact[3] == 0.0
+    # a wrong series (say 1/k^2 instead of 1/(k^2-1)) would be caught
+    assert abs(relu[2] - 2 / (np.pi * 4)) > 1e-2
+
+
+def test_square_of_cosines_spectrum_matches_measurement_and_adds_coinciding_peaks():
+    n = 256
+    t = np.arange(n) / n
+    for f1, f2 in ((3, 7), (5, 15)):  # 15 - 5 = 2 * 5: two peaks coincide
+        sig = (np.cos(2 * np.pi * f1 * t) + np.cos(2 * np.pi * f2 * t)) ** 2
+        freq, amp = E.amplitude_spectrum(sig, 1 / n)
+        pred = np.zeros_like(amp)
+        for fr, a in E.square_of_cosines_spectrum(f1, f2).items():
+            pred[int(round(fr))] += a
+        assert np.abs(amp - pred).max() < 1e-10
+    assert E.square_of_cosines_spectrum(5, 15)[10.0] == 1.5
+    with pytest.raises(ValueError, match="f1=3, f2=3"):
+        E.square_of_cosines_spectrum(3, 3)
+
+
+def test_gaussian_mixture_derivatives_and_fourier_transform():
+    g = E.random_gaussian_mixture(3, seed=1)
+    x = np.linspace(-3, 3, 7)
+    h = 1e-4
+    assert np.allclose(g.d1(x), (g(x + h) - g(x - h)) / (2 * h), atol=1e-6)
+    assert np.allclose(g.d2(x), (g(x + h) - 2 * g(x) + g(x - h)) / h ** 2, atol=1e-4)
+    grid = np.linspace(-12, 12, 24001)
+    for k in (0.0, 0.7, 2.5):
+        direct = np.trapz(g(grid) * np.exp(-1j * k * grid), grid)
+        assert abs(direct - g.fourier(k)) < 1e-8
+
+
+@pytest.mark.parametrize("w", [0.4, 0.7])
+def test_relu_and_corrected_srelu_expansions_reconstruct_f_and_printed_eq14_does_not(w):
+    g = E.random_gaussian_mixture(2, seed=3)
+    beta = np.linspace(-10, 10, 10001)
+    x = np.linspace(-5, 5, 51)
+    assert np.abs(E.expand(x, beta, g.d2(beta)) - g(x)).max() < 1e-5
+    N = int(np.ceil(20 / w))
+    d = E.srelu_coefficients(g.d2, beta, w, N)
+    assert np.abs(E.expand(x, beta, d, "srelu", w) - g(x)).max() < 1e-5
+    wrong = E.srelu_coefficients(g.d2, beta, w, N, factor="1/w")
+    assert np.abs(E.expand(x, beta, wrong, "srelu", w) - g(x)).max() > 1e-2
+    # small w: d tends to f' (a left Riemann sum, error O(w))
+    errs = [np.abs(E.srelu_coefficients(g.d2, x, v, int(20 / v)) - g.d1(x)).max()
+            for v in (0.1, 0.01)]
+    assert errs[1] < 0.05 and errs[1] < errs[0] / 5
+
+
+def test_truncated_srelu_expansion_gives_f_minus_its_shift():
+    g = E.random_gaussian_mixture(2, seed=5)
+    w, N = 0.5, 4
+    beta = np.linspace(-10, 10, 20001)
+    x = np.linspace(-4, 4, 41)
+    rec = E.expand(x, beta, E.srelu_coefficients(g.d2, beta, w, N), "srelu", w)
+    assert np.abs(rec - (g(x) - g(x - N * w))).max() < 1e-5
+
+
+def test_corrected_boxed_formula_equals_direct_norm_and_printed_one_does_not():
+    g = E.random_gaussian_mixture(3, seed=7)
+    w = 0.6
+    N = int(np.ceil(20 / w))
+    grid = np.linspace(-10, 10 + N * w, 40001)
+    direct = E.l2_norm_sq(E.srelu_coefficients(g.d2, grid, w, N), grid)
+    assert E.srelu_norm_fourier(g.fourier, w, N) == pytest.approx(direct, rel=1e-8)
+    assert abs(abs(E.lecture_boxed_formula(g.fourier, w, N)) / direct - 1) > 0.1
+    # a wrong constant (say a missing 1/2pi) would be detected
+    assert 2 * np.pi * E.srelu_norm_fourier(g.fourier, w, N) != pytest.approx(direct, rel=1e-2)
+
+
+def test_expansion_inputs_are_validated():
+    with pytest.raises(ValueError, match="w=0 is not accepted"):
+        E.srelu(np.zeros(3), 0.0, 0)
+    with pytest.raises(ValueError, match="unit='tanh' is not accepted"):
+        E.expand(np.zeros(2), np.linspace(0, 1, 5), np.zeros(5), "tanh")
+    with pytest.raises(ValueError, match="evenly spaced"):
+        E.expand(np.zeros(2), np.array([0, 1, 3.0]), np.zeros(3))
+    with pytest.raises(ValueError, match="factor='w2' is not accepted"):
+        E.srelu_coefficients(np.cos, np.zeros(2), 0.5, 3, factor="w2")
+    with pytest.raises(ValueError, match="activation='gelu' is not accepted"):
+        E.activation("gelu")
+    with pytest.raises(ValueError, match="Nyquist"):
+        E.harmonic_amplitudes("relu", n_harmonics=10, samples_per_period=16)
+
+
+def test_total_curvature_of_splines_and_its_minimality():
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    y = np.array([0.0, 1.0, 0.0, 2.0])
+    assert E.spline_total_curvature(x, y) == pytest.approx(2 + 3)
+    assert E.spline_total_curvature(x[::-1], y[::-1]) == pytest.approx(5)
+    grid = np.linspace(0, 3, 3001)
+    assert E.total_curvature(grid, E.linear_spline(x, y, grid)) == pytest.approx(5)
+    # another interpolant (spline plus a bump vanishing at the data) has more curvature
+    other = E.linear_spline(x, y, grid) + 0.3 * np.sin(np.pi * grid)
+    assert np.allclose(np.interp(x, grid, other), y, atol=1e-12)
+    assert E.total_curvature(grid, other) > 5.5
+    with pytest.raises(ValueError, match="strictly increasing"):
+        E.total_curvature(np.array([0.0, 0.0, 1.0]), np.zeros(3))
+
+
+def _relu_instances(B, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((B, 6, 15)) / np.sqrt(15)
+    wt = rng.standard_normal((B, 15))
+    y = np.maximum(np.einsum("bnd,bd->bn", X, wt), 0)
+    return X, y, wt + 0.5 * rng.standard_normal((B, 15))
+
+
+def test_relu_neuron_gradient_matches_finite_differences_and_gd_satisfies_theorem():
+    X, y, w0 = _relu_instances(20)
+    h = 1e-6
+    e = np.zeros(15)
+    e[3] = h
+    fd = (E.relu_neuron_loss(X, y, w0 + e) - E.relu_neuron_loss(X, y, w0 - e)) / (2 * h)
+    assert np.allclose(fd, E.relu_neuron_grad(X, y, w0)[:, 3], atol=1e-6)
+    w = E.relu_neuron_gd(X, y, w0, lr=0.1, steps=4000)
+    fitted = E.relu_neuron_loss(X, y, w) < 1e-12
+    assert fitted.sum() >= 5
+    for b in np.flatnonzero(fitted):
+        dist = convex.relu_projection(X[b], y[b], w0[b]).dist
+        assert np.linalg.norm(w[b] - w0[b]) <= 2 * dist + 1e-9
+    b = int(np.flatnonzero(fitted)[0])
+    flow = E.relu_neuron_flow(X[b], y[b], w0[b], t_end=400.0)
+    assert np.linalg.norm(flow - w[b]) < 1e-2 * np.linalg.norm(w[b] - w0[b])
+
+
+def test_relu_neuron_inputs_are_validated():
+    X, y, w0 = _relu_instances(2)
+    with pytest.raises(ValueError, match="are not accepted"):
+        E.relu_neuron_loss(X, y[:, :3], w0)
+    with pytest.raises(ValueError, match="lr=0"):
+        E.relu_neuron_gd(X, y, w0, lr=0, steps=3)
+    with pytest.raises(ValueError, match="a batch of 2 instances"):
+        E.relu_neuron_flow(X, y, w0, 1.0)
+
+
+def test_fourier_sparsity_and_kkt_residual_detect_stationarity():
+    d = 8
+    assert E.fourier_sparsity(np.cos(2 * np.pi * np.arange(d) / d), 2) == pytest.approx(1.0)
+    assert E.fourier_sparsity(np.eye(d)[0], 2) == pytest.approx(2 / d)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, d))
+    teacher = rng.standard_normal(d)
+    y = np.sign(X @ teacher)
+    l2 = convex.min_norm_classifier(X, y, "l2").w
+    f1 = convex.min_norm_classifier(X, y, "fourier_l1").w
+    assert E.fourier_kkt_residual(l2, X, y, depth=1) < 1e-6
+    assert E.fourier_kkt_residual(f1, X, y, depth=2) < 1e-4
+    # the exact solution of one problem is not stationary for the other
+    assert E.fourier_kkt_residual(l2, X, y, depth=2) > 1e-2
+    assert E.fourier_kkt_residual(f1, X, y, depth=1) > 1e-2
+    with pytest.raises(ValueError, match="depth=0 is not accepted"):
+        E.fourier_kkt_residual(l2, X, y, depth=0)
+    with pytest.raises(ValueError, match="misclassifies"):
+        E.fourier_kkt_residual(-l2, X, y, depth=1)
