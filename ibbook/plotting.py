@@ -1,13 +1,31 @@
 """Figures that several chapters share.
 
-Used by: the Data appendix (:func:`class_grid`); image chapters (masks, Fourier bias) for showing
-images, perturbations and masks side by side.
+Used by: every chapter with figures (:func:`book_style`); the Data appendix (:func:`class_grid`);
+image chapters (masks, Fourier bias) for showing images, perturbations and masks side by side.
 """
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+#: Width of the book's text column in inches at the notebook's 100 dpi: a figure this wide is
+#: shown at its natural size, so a 10 pt font stays 10 pt. Wider figures are shrunk to fit.
+BOOK_WIDTH_IN = 7.0
+
+
+def book_style() -> None:
+    """Matplotlib defaults for figures read at book width: ``BOOK_WIDTH_IN`` wide, 10 pt text.
+
+    Call once after the imports. Panels of a multi-panel figure should share this width
+    (e.g. ``figsize=(BOOK_WIDTH_IN, 3)`` for a row of two, two rows for four or more).
+    """
+    mpl.rcParams.update({
+        "figure.figsize": (BOOK_WIDTH_IN, 3.2), "figure.dpi": 100, "savefig.dpi": 100,
+        "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 8.5,
+        "xtick.labelsize": 9, "ytick.labelsize": 9, "lines.linewidth": 1.4,
+    })
 
 
 def as_image(x: torch.Tensor | np.ndarray) -> np.ndarray:

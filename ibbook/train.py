@@ -17,6 +17,7 @@ Used by: implicit-bias theory chapter (linear FC / conv nets, wide ReLU nets), a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -47,31 +48,25 @@ def _check(steps, lr):
 STEPS = ("plain", "arc")
 
 
-def fit_exp_loss(model: torch.nn.Module, X, y, *, steps: int, lr: float, step: str = "arc",
-                 n_records: int = 60, progress: bool = False) -> History:
-    """Full-batch GD on the mean exponential loss ``mean exp(-y_i f(x_i))``.
-
-    Records ``log L`` for ``step="arc"`` (finite where ``L`` underflows), ``L`` for ``"plain"``.
-    """
+def _descend(model: torch.nn.Module, objective: Callable[[], torch.Tensor], *, steps: int, lr: float,
+             arc: bool, n_records: int, progress: bool, with_beta: bool) -> History:
+    """The loop both fits share: record at log-spaced steps, then one (arc-length) GD step."""
     _check(steps, lr)
-    check_choice("step", step, STEPS)
-    X = torch.as_tensor(np.asarray(X), dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.float64)
     keep = set(record_points(steps, n_records).tolist())
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     hist = History()
     for t in tqdm(range(steps + 1), disable=not progress, mininterval=2):
-        m = -y * model(X)
-        objective = (torch.logsumexp(m, 0) - np.log(len(m))) if step == "arc" else torch.exp(m).mean()
+        value = objective()
         if t in keep:
             hist.steps.append(t)
-            hist.loss.append(objective.item())
-            hist.beta.append(model.beta().detach().numpy().copy())
+            hist.loss.append(value.item())
+            if with_beta:
+                hist.beta.append(model.beta().detach().numpy().copy())
         if t == steps:
             break
         opt.zero_grad()
-        objective.backward()
-        if step == "arc":
+        value.backward()
+        if arc:
             with torch.no_grad():
                 size = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
                 for p in model.parameters():
@@ -80,23 +75,30 @@ def fit_exp_loss(model: torch.nn.Module, X, y, *, steps: int, lr: float, step: s
     return hist.as_arrays()
 
 
+def _tensor(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a), dtype=torch.float64)
+
+
+def fit_exp_loss(model: torch.nn.Module, X, y, *, steps: int, lr: float, step: str = "arc",
+                 n_records: int = 60, progress: bool = False) -> History:
+    """Full-batch GD on the mean exponential loss ``mean exp(-y_i f(x_i))``.
+
+    Records ``log L`` for ``step="arc"`` (finite where ``L`` underflows), ``L`` for ``"plain"``.
+    """
+    check_choice("step", step, STEPS)
+    X, y = _tensor(X), _tensor(y)
+
+    def objective() -> torch.Tensor:
+        m = -y * model(X)
+        return (torch.logsumexp(m, 0) - np.log(len(m))) if step == "arc" else torch.exp(m).mean()
+
+    return _descend(model, objective, steps=steps, lr=lr, arc=step == "arc", n_records=n_records,
+                    progress=progress, with_beta=True)
+
+
 def fit_regression(model: torch.nn.Module, x, y, *, steps: int, lr: float, n_records: int = 60,
                    progress: bool = False) -> History:
     """Full-batch GD on ``0.5 * mean (f(x_i) - y_i)^2``; returns the loss history."""
-    _check(steps, lr)
-    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.float64)
-    keep = set(record_points(steps, n_records).tolist())
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    hist = History()
-    for t in tqdm(range(steps + 1), disable=not progress, mininterval=2):
-        loss = 0.5 * ((model(x) - y) ** 2).mean()
-        if t in keep:
-            hist.steps.append(t)
-            hist.loss.append(loss.item())
-        if t == steps:
-            break
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return hist.as_arrays()
+    x, y = _tensor(x), _tensor(y)
+    return _descend(model, lambda: 0.5 * ((model(x) - y) ** 2).mean(), steps=steps, lr=lr, arc=False,
+                    n_records=n_records, progress=progress, with_beta=False)

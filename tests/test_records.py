@@ -32,3 +32,14 @@ def test_results_refuse_what_json_cannot_hold():
 def test_git_commit_is_a_short_hash_or_unknown():
     c = records.git_commit()
     assert c == "unknown" or len(c.split("+")[0]) == 12
+
+
+def test_book_style_sets_a_book_width_figure():
+    import matplotlib as mpl
+
+    from ibbook import plotting
+
+    with mpl.rc_context():
+        plotting.book_style()
+        assert tuple(mpl.rcParams["figure.figsize"])[0] == plotting.BOOK_WIDTH_IN
+        assert mpl.rcParams["font.size"] == 10
