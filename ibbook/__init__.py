@@ -9,11 +9,11 @@ Modules, one concern each:
 - :mod:`ibbook.records`: run records (provenance) and result files;
 - :mod:`ibbook.plotting`: figures shared by several chapters;
 - :mod:`ibbook.convex`: exact convex programs (max-margin / min-norm classifiers, projections);
-- :mod:`ibbook.descent`: steepest descent on linear classifiers;
+- :mod:`ibbook.descent`: steepest descent on linear classifiers, gradient descent of one ReLU neuron;
 - :mod:`ibbook.fourier`: the unitary DFT, Fourier norms and spectra;
 - :mod:`ibbook.models`: small networks (deep linear, circular convolution, shallow ReLU, MLP);
 - :mod:`ibbook.train`: training loops;
-- :mod:`ibbook.expansions`: ReLU / SReLU expansions of functions of one variable;
+- :mod:`ibbook.expansions`: functions of one variable (spectra of activations, ReLU / SReLU expansions);
 - :mod:`ibbook.attacks`: closed-form attacks on linear models, DeepFool, foolbox wrappers.
 """
 from pathlib import Path

@@ -4,7 +4,10 @@
   the l1, l2, l-infinity and Fourier-l1 norms; its direction is the max-margin classifier;
 - :func:`max_margin_classifier`: ``max_{||w|| <= 1} min_i y_i (<w, x_i> + b)`` (Lemma 2.1, eq. 5);
 - :func:`margin`: the normalised margin ``min_i y_i (<w, x_i> + b) / ||w||`` of any classifier;
-- :func:`relu_projection`: the nearest zero-loss weight of a single ReLU neuron (Theorem 5.1's w*).
+- :func:`relu_projection`: the nearest zero-loss weight of a single ReLU neuron (Theorem 5.1's w*);
+- :func:`fourier_kkt_residual`: how far a predictor is from first-order stationarity of
+  ``min ||F beta||_{2/L}`` under margin constraints (deep linear conv nets, where the problem is
+  not convex and only stationarity can be checked).
 
 Norm names are those of :data:`NORMS`; ``"fourier_l1"`` is ``||F w||_1`` with the unitary DFT of
 :mod:`ibbook.fourier`. :func:`dual_norm` names the dual of each, :func:`vector_norm` evaluates any of them.
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
+from scipy.optimize import nnls
 
 from ibbook.params import check_choice
 
@@ -149,3 +153,37 @@ def relu_projection(X, y, w0) -> Projection:
     problem = cp.Problem(cp.Minimize(cp.sum_squares(w - w0)), constraints)
     _solve(problem, "ReLU projection")
     return Projection(w=w.value, dist=float(np.linalg.norm(w.value - w0)))
+
+
+def fourier_kkt_residual(beta, X, y, depth: int, support_tol: float = 1e-2,
+                         margin_tol: float = 1e-2) -> float:
+    """Relative residual of the first-order (KKT) conditions of
+    ``min ||F beta||_{2/L}^{2/L} s.t. y_n <x_n, beta> >= 1`` at (a rescaling of) ``beta``.
+
+    With ``p = 2 / L`` and the unitary DFT, stationarity on the support ``K`` of ``F beta`` asks for
+    multipliers ``alpha_n >= 0`` on the support vectors with
+    ``[F sum_n alpha_n y_n x_n]_k = p |b_k|^{p - 2} b_k`` for ``k`` in ``K``, ``b = F beta``.
+    ``beta`` is rescaled to minimum margin 1; support vectors are the points with margin below
+    ``1 + margin_tol``; ``K`` holds the frequencies with ``|b_k| >= support_tol max |b|``. The best
+    ``alpha >= 0`` is found by non-negative least squares; returns ``||residual|| / ||target||``.
+    """
+    beta = np.asarray(beta, dtype=float)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth={depth!r} is not accepted; use an integer >= 1")
+    m = y * (X @ beta)
+    if m.min() <= 0:
+        raise ValueError("beta is not accepted: it misclassifies a training point")
+    beta = beta / m.min()
+    m = m / m.min()
+    p = 2.0 / depth
+    b = np.fft.fft(beta, norm="ortho")
+    K = np.abs(b) >= support_tol * np.abs(b).max()
+    target = p * np.abs(b[K]) ** (p - 2) * b[K]
+    S = m <= 1 + margin_tol
+    A = np.fft.fft((y[S, None] * X[S]), axis=1, norm="ortho")[:, K].T  # |K| x |S|
+    A_real = np.vstack([A.real, A.imag])
+    t_real = np.concatenate([target.real, target.imag])
+    _, res = nnls(A_real, t_real)
+    return float(res / np.linalg.norm(t_real))

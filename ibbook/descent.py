@@ -13,14 +13,19 @@ gradient descent on ``log L``, computed stably with a log-sum-exp; multiplying a
 by a positive function only re-times the continuous-time path, so small normalised steps follow
 the same path as gradient flow, just much faster in the late, slow phase.
 
-Used by: implicit-bias theory chapter (GD on separable data), attacks chapter (implicit
-robustness of steepest descent).
+The second half runs gradient descent and gradient flow (an ODE solver) for a single ReLU neuron
+``relu(<x, w>)`` with the square loss, batched over random instances: :func:`relu_neuron_loss`,
+:func:`relu_neuron_grad`, :func:`relu_neuron_gd`, :func:`relu_neuron_flow`.
+
+Used by: implicit-bias theory chapter (GD on separable data, one ReLU neuron), attacks chapter
+(implicit robustness of steepest descent).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.integrate import solve_ivp
 from scipy.special import expit, logsumexp
 
 from ibbook.params import check_choice
@@ -112,3 +117,53 @@ def angle_to(w: np.ndarray, reference: np.ndarray) -> np.ndarray:
     w = np.atleast_2d(w)
     cos = (w @ reference) / (np.linalg.norm(w, axis=1) * np.linalg.norm(reference) + 1e-300)
     return np.arccos(np.clip(cos, -1.0, 1.0))
+
+
+# One ReLU neuron with the square loss (Theorem 5.1), batched over instances.
+
+
+def _batch(X, y, w):
+    X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))
+    if X.ndim == 2:
+        X, y, w = X[None], y[None], w[None]
+    if X.ndim != 3 or y.shape != X.shape[:2] or w.shape != (X.shape[0], X.shape[2]):
+        raise ValueError(f"X {X.shape}, y {y.shape}, w {w.shape} are not accepted; use (B, n, d), (B, n), "
+                         "(B, d) or the same without the batch axis")
+    return X, y, w
+
+
+def relu_neuron_loss(X, y, w) -> np.ndarray:
+    """``0.5 sum_i (relu(<x_i, w>) - y_i)^2`` for each instance of a batch (shape (B,))."""
+    X, y, w = _batch(X, y, w)
+    z = np.einsum("bnd,bd->bn", X, w)
+    return 0.5 * ((np.maximum(z, 0.0) - y) ** 2).sum(1)
+
+
+def relu_neuron_grad(X, y, w) -> np.ndarray:
+    """Gradient of :func:`relu_neuron_loss` (``relu'(0) = 0``), shape (B, d)."""
+    X, y, w = _batch(X, y, w)
+    z = np.einsum("bnd,bd->bn", X, w)
+    return np.einsum("bnd,bn->bd", X, (np.maximum(z, 0.0) - y) * (z > 0))
+
+
+def relu_neuron_gd(X, y, w0, *, lr: float, steps: int) -> np.ndarray:
+    """``steps`` of gradient descent with step ``lr`` from ``w0`` on a batch of instances."""
+    if not lr > 0 or isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"lr={lr!r}, steps={steps!r} are not accepted; use lr > 0 and an integer steps >= 1")
+    X, y, w = _batch(X, y, w0)
+    w = w.copy()
+    for _ in range(int(steps)):
+        w -= lr * relu_neuron_grad(X, y, w)
+    return w
+
+
+def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
+    """Gradient flow ``dw/dt = -grad L(w)`` of one instance up to time ``t_end`` (scipy LSODA)."""
+    X, y, w0 = _batch(X, y, w0)
+    if X.shape[0] != 1:
+        raise ValueError(f"a batch of {X.shape[0]} instances is not accepted; pass one instance")
+    sol = solve_ivp(lambda t, v: -relu_neuron_grad(X, y, v[None])[0], (0.0, t_end), w0[0],
+                    method="LSODA", rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"gradient flow failed: {sol.message}")
+    return sol.y[:, -1]

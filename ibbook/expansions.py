@@ -1,4 +1,4 @@
-"""ReLU / SReLU expansions of 1-D functions and the other small checks of the implicit-bias chapter.
+"""Functions of one variable: activations on a sine, ReLU / SReLU expansions, total curvature.
 
 - activations and their spectra on a sine (Figure 1 of the lecture): :data:`ACTIVATIONS`,
   :func:`activation`, :func:`harmonic_amplitudes`, :func:`relu_sine_harmonics`,
@@ -10,13 +10,7 @@
   version of the lecture's boxed formula) and :func:`lecture_boxed_formula` (as printed);
 - total curvature ``int |f''|`` of a function sampled on a grid and of the linear spline through
   data points (its minimum over interpolants): :func:`total_curvature`,
-  :func:`spline_total_curvature`, :func:`linear_spline`;
-- gradient descent / gradient flow of one ReLU neuron with the square loss, batched over
-  instances (Theorem 5.1): :func:`relu_neuron_loss`, :func:`relu_neuron_grad`,
-  :func:`relu_neuron_gd`, :func:`relu_neuron_flow`;
-- Fourier sparsity and first-order stationarity of ``||F beta||_{2/L}`` for linear
-  convolutional networks (Gunasekar et al. 2018): :func:`fourier_sparsity`,
-  :func:`fourier_kkt_residual`.
+  :func:`spline_total_curvature`, :func:`linear_spline`.
 
 Fourier transform convention for functions on the line: ``f^(k) = int f(x) exp(-i k x) dx``
 (angular frequency ``k``), so that Parseval reads ``int |f|^2 dx = (1 / 2 pi) int |f^(k)|^2 dk``.
@@ -29,8 +23,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.integrate import solve_ivp
-from scipy.optimize import nnls
 
 from ibbook.fourier import amplitude_spectrum
 from ibbook.params import check_choice
@@ -274,97 +266,3 @@ def linear_spline(x_data, y_data, x) -> np.ndarray:
     """The linear spline through ``(x_data, y_data)`` evaluated at ``x`` (constant outside the hull)."""
     order = np.argsort(np.asarray(x_data, dtype=float))
     return np.interp(x, np.asarray(x_data, dtype=float)[order], np.asarray(y_data, dtype=float)[order])
-
-
-# --------------------------------------------------------------------------- one ReLU neuron
-
-
-def _batch(X, y, w):
-    X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))
-    if X.ndim == 2:
-        X, y, w = X[None], y[None], w[None]
-    if X.ndim != 3 or y.shape != X.shape[:2] or w.shape != (X.shape[0], X.shape[2]):
-        raise ValueError(f"X {X.shape}, y {y.shape}, w {w.shape} are not accepted; use (B, n, d), (B, n), "
-                         "(B, d) or the same without the batch axis")
-    return X, y, w
-
-
-def relu_neuron_loss(X, y, w) -> np.ndarray:
-    """``0.5 sum_i (relu(<x_i, w>) - y_i)^2`` for each instance of a batch (shape (B,))."""
-    X, y, w = _batch(X, y, w)
-    z = np.einsum("bnd,bd->bn", X, w)
-    return 0.5 * ((relu(z) - y) ** 2).sum(1)
-
-
-def relu_neuron_grad(X, y, w) -> np.ndarray:
-    """Gradient of :func:`relu_neuron_loss` (``relu'(0) = 0``), shape (B, d)."""
-    X, y, w = _batch(X, y, w)
-    z = np.einsum("bnd,bd->bn", X, w)
-    return np.einsum("bnd,bn->bd", X, (relu(z) - y) * (z > 0))
-
-
-def relu_neuron_gd(X, y, w0, *, lr: float, steps: int) -> np.ndarray:
-    """``steps`` of gradient descent with step ``lr`` from ``w0`` on a batch of instances."""
-    if not lr > 0 or isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"lr={lr!r}, steps={steps!r} are not accepted; use lr > 0 and an integer steps >= 1")
-    X, y, w = _batch(X, y, w0)
-    w = w.copy()
-    for _ in range(int(steps)):
-        w -= lr * relu_neuron_grad(X, y, w)
-    return w
-
-
-def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
-    """Gradient flow ``dw/dt = -grad L(w)`` of one instance up to time ``t_end`` (scipy LSODA)."""
-    X, y, w0 = _batch(X, y, w0)
-    if X.shape[0] != 1:
-        raise ValueError(f"a batch of {X.shape[0]} instances is not accepted; pass one instance")
-    sol = solve_ivp(lambda t, v: -relu_neuron_grad(X, y, v[None])[0], (0.0, t_end), w0[0],
-                    method="LSODA", rtol=rtol, atol=atol)
-    if not sol.success:
-        raise RuntimeError(f"gradient flow failed: {sol.message}")
-    return sol.y[:, -1]
-
-
-# --------------------------------------------------------------------------- linear conv nets
-
-
-def fourier_sparsity(beta, top: int = 1) -> float:
-    """Fraction of the energy ``||F beta||_2^2`` held by the ``top`` largest Fourier coefficients
-    (complex-conjugate pairs of a real signal count separately)."""
-    p = np.sort(np.abs(np.fft.fft(np.asarray(beta, dtype=float))) ** 2)[::-1]
-    return float(p[:top].sum() / p.sum())
-
-
-def fourier_kkt_residual(beta, X, y, depth: int, support_tol: float = 1e-2,
-                         margin_tol: float = 1e-2) -> float:
-    """Relative residual of the first-order (KKT) conditions of
-    ``min ||F beta||_{2/L}^{2/L} s.t. y_n <x_n, beta> >= 1`` at (a rescaling of) ``beta``.
-
-    With ``p = 2 / L`` and the unitary DFT, stationarity on the support ``K`` of ``F beta`` asks for
-    multipliers ``alpha_n >= 0`` on the support vectors with
-    ``[F sum_n alpha_n y_n x_n]_k = p |b_k|^{p - 2} b_k`` for ``k`` in ``K``, ``b = F beta``.
-    ``beta`` is rescaled to minimum margin 1; support vectors are the points with margin below
-    ``1 + margin_tol``; ``K`` holds the frequencies with ``|b_k| >= support_tol max |b|``. The best
-    ``alpha >= 0`` is found by non-negative least squares; returns ``||residual|| / ||target||``.
-    """
-    beta = np.asarray(beta, dtype=float)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth={depth!r} is not accepted; use an integer >= 1")
-    m = y * (X @ beta)
-    if m.min() <= 0:
-        raise ValueError("beta is not accepted: it misclassifies a training point")
-    beta = beta / m.min()
-    m = m / m.min()
-    p = 2.0 / depth
-    b = np.fft.fft(beta, norm="ortho")
-    K = np.abs(b) >= support_tol * np.abs(b).max()
-    target = p * np.abs(b[K]) ** (p - 2) * b[K]
-    S = m <= 1 + margin_tol
-    A = np.fft.fft((y[S, None] * X[S]), axis=1, norm="ortho")[:, K].T  # |K| x |S|
-    A_real = np.vstack([A.real, A.imag])
-    t_real = np.concatenate([target.real, target.imag])
-    _, res = nnls(A_real, t_real)
-    return float(res / np.linalg.norm(t_real))

@@ -5,7 +5,7 @@ The discrete Fourier transform is the *unitary* one of the lecture's Definition 
 ``F^{-1} = F^*``. Norms of Fourier coefficients (``||F w||_1``, ``||F w||_2``) always use it.
 
 Used by: implicit-bias theory chapter (spectra of activations, Fourier sparsity of linear
-convolutional nets), attacks chapter (Fourier-l1 margin and the Fourier-l-infinity attack).
+convolutional nets: :func:`fourier_sparsity`), attacks chapter (Fourier-l1 margin and the Fourier-l-infinity attack).
 """
 from __future__ import annotations
 
@@ -53,3 +53,10 @@ def amplitude_spectrum(signal: np.ndarray, dt: float) -> tuple[np.ndarray, np.nd
     if n % 2 == 0:  # the Nyquist bin has no mirror image
         amp[-1] /= 2
     return np.fft.rfftfreq(n, d=dt), amp
+
+
+def fourier_sparsity(beta, top: int = 1) -> float:
+    """Fraction of the energy ``||F beta||_2^2`` held by the ``top`` largest Fourier coefficients
+    (complex-conjugate pairs of a real signal count separately)."""
+    p = np.sort(np.abs(np.fft.fft(np.asarray(beta, dtype=float))) ** 2)[::-1]
+    return float(p[:top].sum() / p.sum())

@@ -81,3 +81,22 @@ def test_bad_input_is_named():
         convex.min_norm_classifier(X, np.array([0.0, 1.0, 1.0]))
     with pytest.raises(ValueError, match="targets .* are not accepted"):
         convex.relu_projection(X, np.array([-1.0, 0.0, 1.0]), np.zeros(2))
+
+
+def test_fourier_kkt_residual_detects_stationarity():
+    d = 8
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, d))
+    teacher = rng.standard_normal(d)
+    y = np.sign(X @ teacher)
+    l2 = convex.min_norm_classifier(X, y, "l2").w
+    f1 = convex.min_norm_classifier(X, y, "fourier_l1").w
+    assert convex.fourier_kkt_residual(l2, X, y, depth=1) < 1e-6
+    assert convex.fourier_kkt_residual(f1, X, y, depth=2) < 1e-4
+    # the exact solution of one problem is not stationary for the other
+    assert convex.fourier_kkt_residual(l2, X, y, depth=2) > 1e-2
+    assert convex.fourier_kkt_residual(f1, X, y, depth=1) > 1e-2
+    with pytest.raises(ValueError, match="depth=0 is not accepted"):
+        convex.fourier_kkt_residual(l2, X, y, depth=0)
+    with pytest.raises(ValueError, match="misclassifies"):
+        convex.fourier_kkt_residual(-l2, X, y, depth=1)

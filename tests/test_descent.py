@@ -59,3 +59,39 @@ def test_bad_input_is_named(data):
         descent.steepest_descent(data.X, data.y, loss="logistic", normalised=True)
     with pytest.raises(ValueError, match="steps=0"):
         descent.steepest_descent(data.X, data.y, steps=0)
+
+
+def _relu_instances(B, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((B, 6, 15)) / np.sqrt(15)
+    wt = rng.standard_normal((B, 15))
+    y = np.maximum(np.einsum("bnd,bd->bn", X, wt), 0)
+    return X, y, wt + 0.5 * rng.standard_normal((B, 15))
+
+
+def test_relu_neuron_gradient_matches_finite_differences_and_gd_satisfies_theorem():
+    X, y, w0 = _relu_instances(20)
+    h = 1e-6
+    e = np.zeros(15)
+    e[3] = h
+    fd = (descent.relu_neuron_loss(X, y, w0 + e) - descent.relu_neuron_loss(X, y, w0 - e)) / (2 * h)
+    assert np.allclose(fd, descent.relu_neuron_grad(X, y, w0)[:, 3], atol=1e-6)
+    w = descent.relu_neuron_gd(X, y, w0, lr=0.1, steps=4000)
+    fitted = descent.relu_neuron_loss(X, y, w) < 1e-12
+    assert fitted.sum() >= 5
+    for b in np.flatnonzero(fitted):
+        dist = convex.relu_projection(X[b], y[b], w0[b]).dist
+        assert np.linalg.norm(w[b] - w0[b]) <= 2 * dist + 1e-9
+    b = int(np.flatnonzero(fitted)[0])
+    flow = descent.relu_neuron_flow(X[b], y[b], w0[b], t_end=400.0)
+    assert np.linalg.norm(flow - w[b]) < 1e-2 * np.linalg.norm(w[b] - w0[b])
+
+
+def test_relu_neuron_inputs_are_validated():
+    X, y, w0 = _relu_instances(2)
+    with pytest.raises(ValueError, match="are not accepted"):
+        descent.relu_neuron_loss(X, y[:, :3], w0)
+    with pytest.raises(ValueError, match="lr=0"):
+        descent.relu_neuron_gd(X, y, w0, lr=0, steps=3)
+    with pytest.raises(ValueError, match="a batch of 2 instances"):
+        descent.relu_neuron_flow(X, y, w0, 1.0)

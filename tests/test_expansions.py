@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from ibbook import convex
 from ibbook import expansions as E
+from ibbook import fourier
 
 
 def test_odd_activations_have_only_odd_harmonics_and_relu_matches_its_series():
@@ -23,7 +23,7 @@ def test_square_of_cosines_spectrum_matches_measurement_and_adds_coinciding_peak
     t = np.arange(n) / n
     for f1, f2 in ((3, 7), (5, 15)):  # 15 - 5 = 2 * 5: two peaks coincide
         sig = (np.cos(2 * np.pi * f1 * t) + np.cos(2 * np.pi * f2 * t)) ** 2
-        freq, amp = E.amplitude_spectrum(sig, 1 / n)
+        freq, amp = fourier.amplitude_spectrum(sig, 1 / n)
         pred = np.zeros_like(amp)
         for fr, a in E.square_of_cosines_spectrum(f1, f2).items():
             pred[int(round(fr))] += a
@@ -111,60 +111,3 @@ def test_total_curvature_of_splines_and_its_minimality():
     assert E.total_curvature(grid, other) > 5.5
     with pytest.raises(ValueError, match="strictly increasing"):
         E.total_curvature(np.array([0.0, 0.0, 1.0]), np.zeros(3))
-
-
-def _relu_instances(B, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((B, 6, 15)) / np.sqrt(15)
-    wt = rng.standard_normal((B, 15))
-    y = np.maximum(np.einsum("bnd,bd->bn", X, wt), 0)
-    return X, y, wt + 0.5 * rng.standard_normal((B, 15))
-
-
-def test_relu_neuron_gradient_matches_finite_differences_and_gd_satisfies_theorem():
-    X, y, w0 = _relu_instances(20)
-    h = 1e-6
-    e = np.zeros(15)
-    e[3] = h
-    fd = (E.relu_neuron_loss(X, y, w0 + e) - E.relu_neuron_loss(X, y, w0 - e)) / (2 * h)
-    assert np.allclose(fd, E.relu_neuron_grad(X, y, w0)[:, 3], atol=1e-6)
-    w = E.relu_neuron_gd(X, y, w0, lr=0.1, steps=4000)
-    fitted = E.relu_neuron_loss(X, y, w) < 1e-12
-    assert fitted.sum() >= 5
-    for b in np.flatnonzero(fitted):
-        dist = convex.relu_projection(X[b], y[b], w0[b]).dist
-        assert np.linalg.norm(w[b] - w0[b]) <= 2 * dist + 1e-9
-    b = int(np.flatnonzero(fitted)[0])
-    flow = E.relu_neuron_flow(X[b], y[b], w0[b], t_end=400.0)
-    assert np.linalg.norm(flow - w[b]) < 1e-2 * np.linalg.norm(w[b] - w0[b])
-
-
-def test_relu_neuron_inputs_are_validated():
-    X, y, w0 = _relu_instances(2)
-    with pytest.raises(ValueError, match="are not accepted"):
-        E.relu_neuron_loss(X, y[:, :3], w0)
-    with pytest.raises(ValueError, match="lr=0"):
-        E.relu_neuron_gd(X, y, w0, lr=0, steps=3)
-    with pytest.raises(ValueError, match="a batch of 2 instances"):
-        E.relu_neuron_flow(X, y, w0, 1.0)
-
-
-def test_fourier_sparsity_and_kkt_residual_detect_stationarity():
-    d = 8
-    assert E.fourier_sparsity(np.cos(2 * np.pi * np.arange(d) / d), 2) == pytest.approx(1.0)
-    assert E.fourier_sparsity(np.eye(d)[0], 2) == pytest.approx(2 / d)
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((12, d))
-    teacher = rng.standard_normal(d)
-    y = np.sign(X @ teacher)
-    l2 = convex.min_norm_classifier(X, y, "l2").w
-    f1 = convex.min_norm_classifier(X, y, "fourier_l1").w
-    assert E.fourier_kkt_residual(l2, X, y, depth=1) < 1e-6
-    assert E.fourier_kkt_residual(f1, X, y, depth=2) < 1e-4
-    # the exact solution of one problem is not stationary for the other
-    assert E.fourier_kkt_residual(l2, X, y, depth=2) > 1e-2
-    assert E.fourier_kkt_residual(f1, X, y, depth=1) > 1e-2
-    with pytest.raises(ValueError, match="depth=0 is not accepted"):
-        E.fourier_kkt_residual(l2, X, y, depth=0)
-    with pytest.raises(ValueError, match="misclassifies"):
-        E.fourier_kkt_residual(-l2, X, y, depth=1)

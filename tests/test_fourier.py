@@ -28,3 +28,9 @@ def test_bad_input_is_named():
         fourier.amplitude_spectrum(np.ones(4), 0)
     with pytest.raises(ValueError, match="d=0 is not accepted"):
         fourier.dft_matrix(0)
+
+
+def test_fourier_sparsity_counts_the_energy_of_the_largest_coefficients():
+    d = 8
+    assert fourier.fourier_sparsity(np.cos(2 * np.pi * np.arange(d) / d), 2) == pytest.approx(1.0)
+    assert fourier.fourier_sparsity(np.eye(d)[0], 2) == pytest.approx(2 / d)
