@@ -4,6 +4,11 @@ The discrete Fourier transform is the *unitary* one of the lecture's Definition 
 ``[F w]_k = d^{-1/2} sum_n w_n exp(-2 pi i k n / d)``, so that ``||F w||_2 = ||w||_2`` and
 ``F^{-1} = F^*``. Norms of Fourier coefficients (``||F w||_1``, ``||F w||_2``) always use it.
 
+Images (the last two axes ``H, W``): :func:`centred_spectrum` (``|F x|`` with the zero
+frequency in the centre), :func:`radial_energy` and :func:`angular_energy` (how the spectral
+energy spreads over radius and orientation), :func:`mean_radial_frequency` and
+:func:`image_fourier_norm`.
+
 Used by: implicit-bias theory chapter (spectra of activations, Fourier sparsity of linear
 convolutional nets: :func:`fourier_sparsity`), attacks chapter (Fourier-l1 margin and the Fourier-l-infinity attack).
 """
@@ -60,3 +65,87 @@ def fourier_sparsity(beta, top: int = 1) -> float:
     (complex-conjugate pairs of a real signal count separately)."""
     p = np.sort(np.abs(np.fft.fft(np.asarray(beta, dtype=float))) ** 2)[::-1]
     return float(p[:top].sum() / p.sum())
+
+
+# Images: 2-D spectra over the last two axes (H, W), with the same unitary convention.
+
+
+def _image_array(x) -> np.ndarray:
+    arr = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    if arr.ndim < 2 or min(arr.shape[-2:]) < 2:
+        raise ValueError(f"an image array of shape {arr.shape} is not accepted; use (..., H, W) with H, W >= 2")
+    return arr.astype(float, copy=False)
+
+
+def centred_spectrum(x) -> np.ndarray:
+    """``|F x|`` over the last two axes (unitary 2-D DFT), zero frequency moved to the centre
+    (index ``(H // 2, W // 2)``), as in the sources' spectrum figures."""
+    arr = _image_array(x)
+    return np.abs(np.fft.fftshift(np.fft.fft2(arr, norm="ortho"), axes=(-2, -1)))
+
+
+def frequency_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Radius ``k_r`` (in cycles per image) and angle ``k_phi`` (degrees in [0, 180)) of every
+    bin of a centred ``h×w`` spectrum. Angles are folded to a half-turn because the spectrum of
+    a real image is point-symmetric, ``|x^(k)| = |x^(-k)|``."""
+    ky = np.fft.fftshift(np.fft.fftfreq(h) * h)[:, None]
+    kx = np.fft.fftshift(np.fft.fftfreq(w) * w)[None, :]
+    radius = np.hypot(ky, kx)
+    angle = np.degrees(np.arctan2(ky, kx)) % 180.0
+    return radius, angle
+
+
+def _energy(x) -> np.ndarray:
+    """Spectral energy ``|x^|^2`` summed over every leading axis (channels, inputs): (H, W)."""
+    spec = centred_spectrum(x) ** 2
+    return spec.reshape(-1, *spec.shape[-2:]).sum(0)
+
+
+def radial_energy(x) -> tuple[np.ndarray, np.ndarray]:
+    """Distribution of spectral energy over the radius ``k_r``, in unit-wide rings.
+
+    Returns ``(radius, fraction)``: ring ``i`` holds the bins with ``i - 0.5 <= k_r < i + 0.5``,
+    and the fractions sum to 1. Energy is pooled over all leading axes (channels, a batch of
+    perturbations), which gives the *average* spectrum's distribution.
+    """
+    energy = _energy(x)
+    radius, _ = frequency_grid(*energy.shape)
+    ring = np.rint(radius).astype(int)
+    total = np.bincount(ring.ravel(), weights=energy.ravel())
+    return np.arange(len(total)), total / total.sum()
+
+
+def angular_energy(x, n_bins: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Distribution of spectral energy over the angle ``k_phi`` in ``n_bins`` sectors of
+    ``180 / n_bins`` degrees (the zero frequency, which has no angle, is left out).
+
+    Returns ``(sector centre in degrees, fraction)``; the fractions sum to 1.
+    """
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ValueError(f"n_bins={n_bins!r} is not accepted; use an integer >= 1")
+    energy = _energy(x)
+    radius, angle = frequency_grid(*energy.shape)
+    keep = radius > 0
+    width = 180.0 / n_bins
+    sector = np.minimum((angle[keep] // width).astype(int), n_bins - 1)
+    total = np.bincount(sector, weights=energy[keep], minlength=n_bins)
+    return (np.arange(n_bins) + 0.5) * width, total / total.sum()
+
+
+def mean_radial_frequency(x) -> float:
+    """Energy-weighted mean of ``k_r`` (cycles per image): one number for "how high-frequency"."""
+    energy = _energy(x)
+    radius, _ = frequency_grid(*energy.shape)
+    return float((radius * energy).sum() / energy.sum())
+
+
+def image_fourier_norm(x, p=1, image_dims: int = 3) -> np.ndarray:
+    """``||x^||_p`` of each image, an image being the last ``image_dims`` axes (3: C×H×W, 2: H×W);
+    the 2-D unitary DFT is taken over the last two. For ``p = 2`` this equals ``||x||_2``."""
+    check_choice("p", p, FOURIER_NORMS)
+    check_choice("image_dims", image_dims, (2, 3))
+    spec = centred_spectrum(x)
+    if spec.ndim < image_dims:
+        raise ValueError(f"an array of shape {spec.shape} is not accepted with image_dims={image_dims}")
+    flat = spec.reshape(*spec.shape[:spec.ndim - image_dims], -1)
+    return np.linalg.norm(flat, ord=p, axis=-1)

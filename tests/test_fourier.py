@@ -34,3 +34,48 @@ def test_fourier_sparsity_counts_the_energy_of_the_largest_coefficients():
     d = 8
     assert fourier.fourier_sparsity(np.cos(2 * np.pi * np.arange(d) / d), 2) == pytest.approx(1.0)
     assert fourier.fourier_sparsity(np.eye(d)[0], 2) == pytest.approx(2 / d)
+
+
+def _plane_wave(h, w, ky, kx, channels=3):
+    yy, xx = np.mgrid[:h, :w]
+    wave = np.cos(2 * np.pi * (ky * yy / h + kx * xx / w))
+    return np.stack([wave] * channels)
+
+
+def test_a_plane_wave_puts_its_energy_at_its_radius_and_angle():
+    x = _plane_wave(32, 32, 0, 3)  # horizontal frequency 3
+    radius, frac = fourier.radial_energy(x)
+    assert frac[3] == pytest.approx(1.0) and radius[3] == 3
+    centres, ang = fourier.angular_energy(x, n_bins=12)
+    assert ang[0] == pytest.approx(1.0) and centres[0] == pytest.approx(7.5)
+    # the transposed image turns the energy by 90 degrees
+    _, ang_t = fourier.angular_energy(x.transpose(0, 2, 1), n_bins=12)
+    assert ang_t[6] == pytest.approx(1.0)
+    assert fourier.mean_radial_frequency(x) == pytest.approx(3.0)
+    diag = _plane_wave(32, 32, 4, 4)
+    assert fourier.mean_radial_frequency(diag) == pytest.approx(np.hypot(4, 4))
+    assert fourier.angular_energy(diag, 4)[1][1] == pytest.approx(1.0)  # the 45-90 degree sector
+
+
+def test_centred_spectrum_and_image_norms():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3, 8, 8))
+    spec = fourier.centred_spectrum(x)
+    assert spec.shape == x.shape
+    # zero frequency sits at (H // 2, W // 2) and equals the unitary DC coefficient
+    assert np.allclose(spec[..., 4, 4], np.abs(x.sum(axis=(-2, -1))) / 8)
+    l2 = fourier.image_fourier_norm(x, 2)
+    assert l2.shape == (5,) and np.allclose(l2, np.linalg.norm(x.reshape(5, -1), axis=1))  # Parseval
+    l1 = fourier.image_fourier_norm(x, 1, image_dims=2)
+    assert l1.shape == (5, 3) and np.all(l1 >= fourier.image_fourier_norm(x, 2, image_dims=2))
+    # a constant image is as sparse as possible: all its energy is at radius 0
+    assert fourier.radial_energy(np.ones((8, 8)))[1][0] == pytest.approx(1.0)
+
+
+def test_bad_image_input_is_named():
+    with pytest.raises(ValueError, match=r"shape \(4,\) is not accepted"):
+        fourier.centred_spectrum(np.ones(4))
+    with pytest.raises(ValueError, match="n_bins=0 is not accepted"):
+        fourier.angular_energy(np.ones((4, 4)), 0)
+    with pytest.raises(ValueError, match="image_dims=4 is not accepted"):
+        fourier.image_fourier_norm(np.ones((2, 4, 4)), 1, image_dims=4)
