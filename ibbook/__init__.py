@@ -8,6 +8,7 @@ Modules, one concern each:
 - :mod:`ibbook.cache`: artefacts cached by a hash of their config, written atomically;
 - :mod:`ibbook.records`: run records (provenance) and result files;
 - :mod:`ibbook.plotting`: figures shared by several chapters;
+- :mod:`ibbook.norms`: vector norms, their duals and dual maximisers;
 - :mod:`ibbook.convex`: exact convex programs (max-margin / min-norm classifiers, projections);
 - :mod:`ibbook.descent`: steepest descent on linear classifiers, gradient descent of one ReLU neuron;
 - :mod:`ibbook.fourier`: the unitary DFT, Fourier norms and spectra;

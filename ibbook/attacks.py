@@ -8,11 +8,13 @@ Closed forms derived in the attacks chapter, for a two-class linear classifier
 - :func:`max_allowable_attack`: the maximum-allowable attack of radius ``eta`` (l2, l-infinity:
   FGSM's sign step, l1, Fourier-l-infinity);
 - :func:`regularization_attack`: Theorem 6's ``x0 - lam w``;
-- :func:`robust_radius`: ``|g(x)| / ||w||_*``, the distance to the boundary in a norm;
+- :func:`robust_radius`: ``|g(x)| / ||w||_*``, the distance to the boundary in a norm (norms and
+  duals from :mod:`ibbook.norms`);
 - :func:`fourier_linf_attack`: the worst real perturbation with ``||F delta||_inf <= eps``.
 
 For non-linear models: :func:`deepfool_two_class` (Corollary 1's iteration) and thin wrappers
-around foolbox (:func:`linear_module`, :func:`foolbox_model`, :func:`foolbox_attack`).
+around foolbox (:func:`foolbox`, :func:`linear_module`, :func:`foolbox_model`,
+:func:`foolbox_attack`).
 
 Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
 :func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
@@ -30,16 +32,8 @@ import torch
 from scipy.special import erfc
 from scipy.stats import beta as beta_dist
 
+from ibbook.norms import DUALS, LP_NORMS, dual_maximiser, vector_norm
 from ibbook.params import check_choice
-
-with warnings.catch_warnings():  # foolbox 3.3.4 imports a deprecated scipy namespace
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import foolbox as fb
-
-#: perturbation norms of the closed-form attacks, and the dual norm each one pairs with
-PERTURBATION_NORMS = ("l2", "linf", "l1")
-DUAL = {"l2": "l2", "linf": "l1", "l1": "linf"}
-_ORD = {"l2": 2, "linf": np.inf, "l1": 1}
 
 
 def _vec(w, name: str = "w") -> np.ndarray:
@@ -47,12 +41,6 @@ def _vec(w, name: str = "w") -> np.ndarray:
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"{name} of shape {w.shape} is not accepted; use a non-empty 1-D vector")
     return w
-
-
-def lp_norm(v: np.ndarray, norm: str, axis: int = -1) -> np.ndarray:
-    """``||v||`` in ``norm`` (one of :data:`PERTURBATION_NORMS`) along ``axis``."""
-    check_choice("norm", norm, PERTURBATION_NORMS)
-    return np.linalg.norm(np.asarray(v, dtype=float), ord=_ORD[norm], axis=axis)
 
 
 def constraint_set(W: np.ndarray, w0: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,34 +58,14 @@ def constraint_set(W: np.ndarray, w0: np.ndarray, t: int) -> tuple[np.ndarray, n
     return (W[others] - W[t]).T, w0[t] - w0[others]
 
 
-def dual_maximiser(w: np.ndarray, norm: str) -> np.ndarray:
-    """A unit vector ``v`` (``||v|| = 1`` in ``norm``) with ``<w, v> = ||w||_*`` (dual norm).
-
-    l2: ``w / ||w||_2``; l-infinity: ``sign(w)``; l1: ``sign(w_j) e_j`` at the largest ``|w_j|``.
-    """
-    check_choice("norm", norm, PERTURBATION_NORMS)
-    w = _vec(w)
-    if norm == "l2":
-        return w / np.linalg.norm(w)
-    if norm == "linf":
-        return np.sign(w)
-    v = np.zeros_like(w)
-    j = int(np.argmax(np.abs(w)))
-    v[j] = np.sign(w[j])
-    return v
-
-
 def robust_radius(w: np.ndarray, X: np.ndarray, y: np.ndarray, norm: str, b: float = 0.0) -> np.ndarray:
     """Per-point ``y_i (<w, x_i> + b) / ||w||_*``: the smallest perturbation in ``norm`` that
     reaches the boundary (negative for misclassified points). ``norm="fourier_linf"`` gives
     the radius in ``||F delta||_inf`` (dual: ``||F w||_1``)."""
-    check_choice("norm", norm, PERTURBATION_NORMS + ("fourier_linf",))
+    check_choice("norm", norm, LP_NORMS + ("fourier_linf",))
     w = _vec(w)
     X = np.atleast_2d(np.asarray(X, dtype=float))
-    if norm == "fourier_linf":
-        size = float(np.abs(np.fft.fft(w, norm="ortho")).sum())
-    else:
-        size = float(lp_norm(w, DUAL[norm]))
+    size = vector_norm(w, DUALS[norm])
     return np.asarray(y, dtype=float) * (X @ w + b) / size
 
 
@@ -107,10 +75,10 @@ def min_norm_attack(w: np.ndarray, w0: float, x0: np.ndarray, norm: str = "l2") 
     ``x* = x0 - g(x0) / ||w||_* * v`` with ``v`` the :func:`dual_maximiser` of ``w``; for l2 this
     is eq. (3.26), ``x0 - (g(x0) / ||w||^2) w``.
     """
-    check_choice("norm", norm, PERTURBATION_NORMS)
+    check_choice("norm", norm, LP_NORMS)
     w, x0 = _vec(w), _vec(x0, "x0")
     g = float(w @ x0 + w0)
-    return x0 - g / float(lp_norm(w, DUAL[norm])) * dual_maximiser(w, norm)
+    return x0 - g / vector_norm(w, DUALS[norm]) * dual_maximiser(w, norm)
 
 
 def max_allowable_attack(w: np.ndarray, x0: np.ndarray, eta: float, norm: str = "l2",
@@ -122,7 +90,7 @@ def max_allowable_attack(w: np.ndarray, x0: np.ndarray, eta: float, norm: str = 
     ``norm="linf"`` this is FGSM's step ``-eta * y * sign(w)``; ``norm="fourier_linf"`` uses
     :func:`fourier_linf_attack`.
     """
-    check_choice("norm", norm, PERTURBATION_NORMS + ("fourier_linf",))
+    check_choice("norm", norm, LP_NORMS + ("fourier_linf",))
     w, x0 = _vec(w), _vec(x0, "x0")
     if not eta >= 0:
         raise ValueError(f"eta={eta!r} is not accepted; use eta >= 0")
@@ -226,12 +194,21 @@ def linear_module(w: np.ndarray, b: float = 0.0) -> LinearTwoClass:
     return LinearTwoClass(w, b).eval()
 
 
+def foolbox():
+    """The foolbox package, imported with the DeprecationWarning of foolbox 3.3.4 (it imports a
+    deprecated scipy namespace) silenced; import it through here so warnings stay errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import foolbox as fb
+    return fb
+
+
 def foolbox_model(module: torch.nn.Module, bound: float) -> "fb.PyTorchModel":
     """``fb.PyTorchModel`` with input box ``[-bound, bound]`` (foolbox needs a box; choose it wide
     enough for unbounded Gaussian data never to touch it)."""
     if not bound > 0:
         raise ValueError(f"bound={bound!r} is not accepted; use bound > 0")
-    return fb.PyTorchModel(module.eval(), bounds=(-float(bound), float(bound)))
+    return foolbox().PyTorchModel(module.eval(), bounds=(-float(bound), float(bound)))
 
 
 def foolbox_attack(fmodel: "fb.PyTorchModel", attack: "fb.attacks.Attack", X: np.ndarray, labels: np.ndarray,
@@ -303,11 +280,6 @@ class RobustClassifier:
     bisections: int
 
 
-def _cp_dual(w, norm: str):
-    import cvxpy as cp
-    return cp.norm(w, {"l2": 2, "linf": 1, "l1": "inf"}[norm])
-
-
 def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias: bool = True,
                                 tol: float = 1e-7, max_bisections: int = 60) -> RobustClassifier:
     """Solve eq. (4), ``max eps s.t. y_i (<w, x_i + delta> + b) > 0 for all ||delta|| <= eps``,
@@ -318,7 +290,9 @@ def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias
     feasible ``w`` are huge, so it can bias the radius low by at most the bisection step there.
     """
     import cvxpy as cp
-    check_choice("norm", norm, PERTURBATION_NORMS)
+
+    from ibbook.convex import cp_norm
+    check_choice("norm", norm, LP_NORMS)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
@@ -326,11 +300,11 @@ def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias
     pos, neg = X[y > 0], X[y < 0]
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("labels of a single class are not accepted; use both -1 and +1")
-    hi = float(lp_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
+    hi = float(vector_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
     lo = 0.0
     w, b = cp.Variable(X.shape[1]), (cp.Variable() if bias else 0.0)
     eps = cp.Parameter(nonneg=True)
-    problem = cp.Problem(cp.Minimize(0), [cp.multiply(y, X @ w + b) - eps * _cp_dual(w, norm) >= 1])
+    problem = cp.Problem(cp.Minimize(0), [cp.multiply(y, X @ w + b) - eps * cp_norm(w, DUALS[norm], X.shape[1]) >= 1])
     best = None
     k = 0
     while hi - lo > tol * hi and k < max_bisections:

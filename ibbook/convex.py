@@ -10,7 +10,7 @@
   not convex and only stationarity can be checked).
 
 Norm names are those of :data:`NORMS`; ``"fourier_l1"`` is ``||F w||_1`` with the unitary DFT of
-:mod:`ibbook.fourier`. :func:`dual_norm` names the dual of each, :func:`vector_norm` evaluates any of them.
+:mod:`ibbook.fourier`; :mod:`ibbook.norms` evaluates them and names their duals.
 
 Used by: implicit-bias theory chapter (SVM direction, ReLU projection, min ||F beta||_1),
 attacks chapter (maximally robust = max margin = min dual norm).
@@ -23,31 +23,15 @@ import cvxpy as cp
 import numpy as np
 from scipy.optimize import nnls
 
+from ibbook.norms import vector_norm
 from ibbook.params import check_choice
 
 NORMS = ("l1", "l2", "linf", "fourier_l1")
-#: dual of each norm (the norm of the perturbations a max-margin classifier is most robust to)
-DUALS = {"l1": "linf", "l2": "l2", "linf": "l1", "fourier_l1": "fourier_linf"}
 _SOLVER = "CLARABEL"
 
 
-def dual_norm(name: str) -> str:
-    """Name of the dual norm of ``name``: l1 <-> linf, l2 <-> l2, fourier_l1 <-> fourier_linf."""
-    check_choice("norm", name, NORMS)
-    return DUALS[name]
-
-
-def vector_norm(w: np.ndarray, name: str) -> float:
-    """Evaluate the norm ``name`` (one of :data:`NORMS` or ``"fourier_linf"``) of a vector."""
-    check_choice("norm", name, NORMS + ("fourier_linf",))
-    w = np.asarray(w, dtype=float)
-    if name.startswith("fourier"):
-        w = np.abs(np.fft.fft(w, norm="ortho"))
-        name = name.removeprefix("fourier_")
-    return float(np.linalg.norm(w, ord={"l1": 1, "l2": 2, "linf": np.inf}[name]))
-
-
-def _cp_norm(w: cp.Variable, name: str, d: int):
+def cp_norm(w: cp.Variable, name: str, d: int):
+    """The norm ``name`` (l1, l2, linf or fourier_l1) of a cvxpy expression of length ``d``."""
     if name == "fourier_l1":
         # |[F w]_k| = sqrt((C w)_k^2 + (S w)_k^2) / sqrt(d) with C, S the cosine and sine matrices
         k = np.arange(d)
@@ -94,7 +78,7 @@ def min_norm_classifier(X, y, norm: str = "l2", bias: bool = False) -> Classifie
     X, y = _check_data(X, y)
     w = cp.Variable(X.shape[1])
     b = cp.Variable() if bias else 0.0
-    problem = cp.Problem(cp.Minimize(_cp_norm(w, norm, X.shape[1])),
+    problem = cp.Problem(cp.Minimize(cp_norm(w, norm, X.shape[1])),
                          [cp.multiply(y, X @ w + b) >= 1])
     _solve(problem, f"min-{norm} classifier")
     size = problem.value
@@ -109,7 +93,7 @@ def max_margin_classifier(X, y, norm: str = "l2", bias: bool = False) -> Classif
     w, t = cp.Variable(X.shape[1]), cp.Variable()
     b = cp.Variable() if bias else 0.0
     problem = cp.Problem(cp.Maximize(t), [cp.multiply(y, X @ w + b) >= t,
-                                          _cp_norm(w, norm, X.shape[1]) <= 1])
+                                          cp_norm(w, norm, X.shape[1]) <= 1])
     _solve(problem, f"max-{norm}-margin classifier")
     if t.value <= 0:
         raise RuntimeError(f"max-{norm}-margin classifier: best margin {t.value:.3g} <= 0; the data are not separable")

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.special import expit, logsumexp
 
+from ibbook.norms import DUALS, dual_maximiser, vector_norm
 from ibbook.params import check_choice
 
 LOSSES = ("exp", "logistic")
@@ -55,14 +56,9 @@ def log_exp_loss_grad(w: np.ndarray, Z: np.ndarray) -> tuple[float, np.ndarray]:
 def steepest_step(g: np.ndarray, geometry: str) -> np.ndarray:
     """The steepest-descent update direction ``-||g||_* argmax_{||v|| <= 1} <g, v>``."""
     check_choice("geometry", geometry, GEOMETRIES)
-    if geometry == "l2":
+    if geometry == "l2":  # -||g||_2 * g / ||g||_2, without its round-off
         return -g
-    if geometry == "linf":
-        return -np.abs(g).sum() * np.sign(g)
-    j = int(np.argmax(np.abs(g)))
-    step = np.zeros_like(g)
-    step[j] = -np.abs(g[j]) * np.sign(g[j])
-    return step
+    return -vector_norm(g, DUALS[geometry]) * dual_maximiser(g, geometry)
 
 
 @dataclass(frozen=True)

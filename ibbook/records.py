@@ -117,6 +117,25 @@ def load_results(chapter: str, scale: str) -> dict[str, Any] | None:
     return None
 
 
+def flatten_results(results: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested results as ``{"section: key": text}``, numbers to 3 significant digits, lists joined
+    by commas: one row per number, for a table of a small-scale run beside a full-scale one."""
+    out: dict[str, str] = {}
+    for key, value in results.items():
+        name = f"{prefix}: {key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(flatten_results(value, name))
+        elif isinstance(value, (list, tuple)):
+            out[name] = ", ".join(_fmt(v) for v in value)
+        else:
+            out[name] = _fmt(value)
+    return out
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
 def describe_record(record: Mapping[str, Any], width: int | None = 72) -> str:
     """What a reader checks a number against: scale, device, seed, data; then time and commit.
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from ibbook import attacks, convex
+from ibbook import attacks, convex, norms
 from ibbook.data.synthetic import separable_gaussians
 
 
@@ -34,14 +34,14 @@ def test_min_norm_attack_lands_on_boundary_at_dual_distance(lin, norm):
     w, w0, x0 = lin
     xs = attacks.min_norm_attack(w, w0, x0, norm)
     assert abs(w @ xs + w0) < 1e-12
-    dist = attacks.lp_norm(xs - x0, norm)
-    assert dist == pytest.approx(abs(w @ x0 + w0) / attacks.lp_norm(w, attacks.DUAL[norm]))
+    dist = norms.vector_norm(xs - x0, norm)
+    assert dist == pytest.approx(abs(w @ x0 + w0) / norms.vector_norm(w, norms.DUALS[norm]))
     # any other boundary point is at least as far: random boundary points
     rng = np.random.default_rng(2)
     for _ in range(200):
         z = x0 + rng.standard_normal(7)
         z -= (w @ z + w0) / (w @ w) * w
-        assert attacks.lp_norm(z - x0, norm) >= dist - 1e-12
+        assert norms.vector_norm(z - x0, norm) >= dist - 1e-12
 
 
 def test_theorem2_formula(lin):
@@ -55,12 +55,12 @@ def test_max_allowable_attack_is_worst_case(lin, norm):
     w, _, x0 = lin
     eta = 0.4
     xa = attacks.max_allowable_attack(w, x0, eta, norm, y=1.0)
-    assert attacks.lp_norm(xa - x0, norm) == pytest.approx(eta)
+    assert norms.vector_norm(xa - x0, norm) == pytest.approx(eta)
     drop = w @ (x0 - xa)
-    assert drop == pytest.approx(eta * attacks.lp_norm(w, attacks.DUAL[norm]))
+    assert drop == pytest.approx(eta * norms.vector_norm(w, norms.DUALS[norm]))
     rng = np.random.default_rng(3)
     r = rng.standard_normal((500, 7))
-    r *= eta / attacks.lp_norm(r, norm)[:, None]
+    r *= eta / norms.vector_norm(r, norm)[:, None]
     assert np.all(-(r @ w) <= drop + 1e-12)
 
 
@@ -84,15 +84,15 @@ def test_bad_inputs_name_the_value(lin):
     with pytest.raises(ValueError, match="eta=-1"):
         attacks.max_allowable_attack(w, x0, -1)
     with pytest.raises(ValueError, match="shape"):
-        attacks.dual_maximiser(np.ones((2, 2)), "l2")
+        norms.dual_maximiser(np.ones((2, 2)), "l2")
     with pytest.raises(ValueError, match="bound=0"):
         attacks.foolbox_model(attacks.linear_module(w), 0)
 
 
 def test_robust_radius_equals_margin_of_max_margin_classifier():
     data = separable_gaussians(20, 5, margin=0.2, seed=3)
-    for p in attacks.PERTURBATION_NORMS:
-        c = convex.max_margin_classifier(data.X, data.y, attacks.DUAL[p])
+    for p in norms.LP_NORMS:
+        c = convex.max_margin_classifier(data.X, data.y, norms.DUALS[p])
         r = attacks.robust_radius(c.w, data.X, data.y, p)
         assert r.min() == pytest.approx(c.margin, rel=1e-6)
 
@@ -101,7 +101,7 @@ def test_robust_radius_equals_margin_of_max_margin_classifier():
 def test_maximally_robust_classifier_matches_max_margin(norm):
     data = separable_gaussians(15, 4, margin=0.3, seed=5)
     rob = attacks.maximally_robust_classifier(data.X, data.y, norm)
-    mm = convex.max_margin_classifier(data.X, data.y, attacks.DUAL[norm], bias=True)
+    mm = convex.max_margin_classifier(data.X, data.y, norms.DUALS[norm], bias=True)
     assert rob.radius == pytest.approx(mm.margin, rel=1e-5)
     r = attacks.robust_radius(rob.w, data.X, data.y, norm, rob.b)
     assert r.min() >= rob.radius * (1 - 1e-6)
@@ -139,7 +139,7 @@ def test_deepfool_linear_one_step_and_foolbox_conventions(lin):
 
 
 def test_foolbox_wrapper_deepfool_on_linear_model(lin):
-    import foolbox as fb
+    fb = attacks.foolbox()
     w, w0, x0 = lin
     fm = attacks.foolbox_model(attacks.linear_module(w, w0), 100.0)
     adv, ok = attacks.foolbox_attack(fm, fb.attacks.L2DeepFoolAttack(overshoot=0.0), x0[None],

@@ -43,3 +43,12 @@ def test_book_style_sets_a_book_width_figure():
         plotting.book_style()
         assert tuple(mpl.rcParams["figure.figsize"])[0] == plotting.BOOK_WIDTH_IN
         assert mpl.rcParams["font.size"] == 10
+
+
+def test_flatten_results_gives_one_formatted_row_per_number():
+    from ibbook import records
+
+    rows = records.flatten_results({"svm": {"angle": 0.0123456, "range": [0.5, 1.25]},
+                                    "count": 3, "deep": {"a": {"b": 1e-12}}})
+    assert rows == {"svm: angle": "0.0123", "svm: range": "0.5, 1.25", "count": "3",
+                    "deep: a: b": "1e-12"}
