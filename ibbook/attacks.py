@@ -16,10 +16,15 @@ For non-linear models: :func:`deepfool_two_class` (Corollary 1's iteration) and 
 around foolbox (:func:`foolbox`, :func:`linear_module`, :func:`foolbox_model`,
 :func:`foolbox_attack`).
 
+Image classifiers (inputs in ``[0, 1]``): :func:`image_attack` builds a foolbox attack by name
+(PGD, FMN, DeepFool in l-infinity or l2) and :func:`attack_images` runs it in batches over a
+test set, returning perturbations and success masks (:class:`ImageAttackResult`).
+
 Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
 :func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
 
-Used by: attacks chapter.
+Used by: attacks chapter; the image-attack wrappers by the Fourier-bias, learning-dynamics,
+Fourier-mask and pReLU chapters.
 """
 from __future__ import annotations
 
@@ -224,6 +229,87 @@ def foolbox_attack(fmodel: "fb.PyTorchModel", attack: "fb.attacks.Attack", X: np
         raise ValueError(f"labels {sorted(set(lab.tolist()))} are not accepted; use class indices 0 and 1")
     _, clipped, success = attack(fmodel, x, lab, epsilons=eps)
     return clipped.detach().numpy(), success.detach().numpy()
+
+
+#: Attacks :func:`image_attack` knows: ``<norm>_<method>``.
+IMAGE_ATTACKS = ("linf_pgd", "l2_pgd", "linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool")
+#: Those that search the smallest perturbation (``eps=None`` in :func:`attack_images`).
+MIN_NORM_ATTACKS = ("linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool")
+
+
+def image_attack(name: str, steps: int | None = None, **kwargs) -> "fb.attacks.Attack":
+    """The foolbox attack ``name`` (see :data:`IMAGE_ATTACKS`), with ``steps`` iterations when given
+    (foolbox's default otherwise) and any other foolbox keyword (e.g. ``rel_stepsize``)."""
+    check_choice("attack", name, IMAGE_ATTACKS)
+    fb = foolbox()
+    cls = {"linf_pgd": fb.attacks.LinfPGD, "l2_pgd": fb.attacks.L2PGD, "linf_fmn": fb.attacks.LInfFMNAttack,
+           "l2_fmn": fb.attacks.L2FMNAttack, "linf_deepfool": fb.attacks.LinfDeepFoolAttack,
+           "l2_deepfool": fb.attacks.L2DeepFoolAttack}[name]
+    if steps is not None:
+        kwargs["steps"] = steps
+    return cls(**kwargs)
+
+
+@dataclass
+class ImageAttackResult:
+    """One attack on ``N`` images: ``delta = x_adv - x`` (N×C×H×W), ``adv_label`` (the model's label
+    of ``x_adv``), ``clean_correct`` and ``success`` (clean image classified correctly *and*
+    ``x_adv`` misclassified, within ``eps`` for fixed-budget attacks)."""
+
+    delta: torch.Tensor
+    adv_label: torch.Tensor
+    clean_correct: torch.Tensor
+    success: torch.Tensor
+    eps: float | None
+
+    @property
+    def success_rate(self) -> float:
+        """Successful attacks among correctly classified images (0 when none is correct)."""
+        n = int(self.clean_correct.sum())
+        return float(self.success.sum()) / n if n else 0.0
+
+    def norms(self, p: float) -> torch.Tensor:
+        """``||delta||_p`` per image (p = 2 or ``float('inf')``)."""
+        return torch.linalg.vector_norm(self.delta.flatten(1), ord=p, dim=1)
+
+
+def attack_images(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, attack: "str | fb.attacks.Attack", *,
+                  eps: float | None, batch_size: int = 256, device: torch.device | str = "cpu", seed: int = 0,
+                  progress: bool = True) -> ImageAttackResult:
+    """Attack ``model`` (inputs in [0, 1]) on ``x`` with labels ``y``, in batches.
+
+    ``attack`` is a name from :data:`IMAGE_ATTACKS` (foolbox defaults) or a foolbox attack object;
+    ``eps`` the budget (None for minimum-norm attacks). Torch's generator is seeded with ``seed``
+    first, so PGD's random starts are reproducible.
+    """
+    from tqdm import tqdm
+
+    if isinstance(attack, str):
+        if (eps is None) != (attack in MIN_NORM_ATTACKS):
+            raise ValueError(f"eps={eps!r} is not accepted for attack {attack!r}; give eps=None for "
+                             f"{', '.join(MIN_NORM_ATTACKS)} and a budget eps > 0 for the others")
+        attack = image_attack(attack)
+    if eps is not None and not eps > 0:
+        raise ValueError(f"eps={eps!r} is not accepted; use eps > 0 or None for minimum-norm attacks")
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows and y {len(y)}; give the same number")
+    device = torch.device(device)
+    model = model.to(device).eval()
+    fmodel = foolbox().PyTorchModel(model, bounds=(0.0, 1.0), device=device)
+    torch.manual_seed(seed)
+    deltas, labels, correct, success = [], [], [], []
+    for i in tqdm(range(0, len(x), batch_size), disable=not progress, mininterval=2, desc=type(attack).__name__):
+        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        _, adv, ok = attack(fmodel, xb, yb, epsilons=eps)
+        with torch.no_grad():
+            clean = model(xb).argmax(1) == yb
+            adv_lab = model(adv).argmax(1)
+        deltas.append((adv - xb).detach().cpu())
+        labels.append(adv_lab.cpu())
+        correct.append(clean.cpu())
+        success.append((clean & ok & (adv_lab != yb)).cpu())
+    return ImageAttackResult(delta=torch.cat(deltas), adv_label=torch.cat(labels), clean_correct=torch.cat(correct),
+                             success=torch.cat(success), eps=eps)
 
 
 def erfc_prediction(d: np.ndarray, eps: float) -> np.ndarray:

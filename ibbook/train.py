@@ -1,4 +1,5 @@
-"""Training loops. Full-batch gradient descent for the small models of the theory chapters.
+"""Training loops: full-batch gradient descent for the small models of the theory chapters, and
+minibatch training of image classifiers with resumable, cached checkpoints.
 
 - :func:`fit_exp_loss`: a linear network (anything with ``beta()``) on separable data with the
   exponential loss. ``step="plain"`` is gradient descent on the mean loss ``L``; ``step="arc"``
@@ -11,12 +12,19 @@
 
 Both record log-spaced snapshots and return a :class:`History`.
 
+- :func:`train_classifier`: minibatch SGD or Adam with cross-entropy, learning-rate drops and
+  optional flip-and-crop augmentation; cached under a hash of its config, checkpointed after every
+  epoch (an interrupted run resumes), with weight snapshots at chosen epochs (:class:`Trained`);
+- :func:`predict` and :func:`accuracy` evaluate a classifier in batches.
+
 Used by: implicit-bias theory chapter (linear FC / conv nets, wide ReLU nets), attacks chapter
-(two-layer linear conv net).
+(two-layer linear conv net); the minibatch loop by the Fourier-bias, learning-dynamics,
+Fourier-mask and pReLU chapters.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -102,3 +110,188 @@ def fit_regression(model: torch.nn.Module, x, y, *, steps: int, lr: float, n_rec
     x, y = _tensor(x), _tensor(y)
     return _descend(model, lambda: 0.5 * ((model(x) - y) ** 2).mean(), steps=steps, lr=lr, arc=False,
                     n_records=n_records, progress=progress, with_beta=False)
+
+
+# ------------------------------------------------------------------ minibatch training of image classifiers
+
+OPTIMIZERS = ("sgd", "adam")
+AUGMENTS = ("none", "flip_crop")
+#: Part of every training cache key: bump it when the loop changes so old checkpoints are not served.
+TRAIN_FORMAT = 1
+
+
+@dataclass
+class Trained:
+    """A trained classifier (eval mode, on the training device) and how it got there.
+
+    ``history`` has one dict per finished epoch (``epoch``, ``loss``, ``train_acc``, ``lr``,
+    ``seconds``); ``snapshot_epochs`` the epochs whose weights :meth:`snapshot` loads (epoch 0 is
+    the initialisation); ``from_cache`` says whether the whole run was read back from the cache and
+    ``resumed_at`` the epoch an interrupted run was resumed from (None when it started afresh).
+    """
+
+    model: torch.nn.Module
+    history: list
+    config: dict
+    folder: Path
+    snapshot_epochs: tuple
+    from_cache: bool
+    resumed_at: int | None
+
+    def snapshot(self, epoch: int) -> torch.nn.Module:
+        """A copy of the model with the weights it had after ``epoch`` epochs (0: at initialisation)."""
+        if epoch not in self.snapshot_epochs:
+            raise ValueError(f"epoch={epoch!r} is not accepted; snapshots exist for epochs {list(self.snapshot_epochs)}")
+        import copy
+        twin = copy.deepcopy(self.model)
+        twin.load_state_dict(torch.load(self.folder / f"epoch_{epoch}.pt", map_location="cpu"))
+        return twin.eval()
+
+
+def data_fingerprint(x: torch.Tensor, y: torch.Tensor) -> str:
+    """A short hash of a training set's bytes (part of the cache key: other data, other model)."""
+    import hashlib
+    h = hashlib.sha256()
+    h.update(str(tuple(x.shape)).encode())
+    h.update(x.detach().cpu().contiguous().numpy().tobytes())
+    h.update(y.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def flip_crop(x: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torch.Tensor:
+    """Random horizontal flip and random crop after ``pad`` pixels of zero padding, per image."""
+    n, c, h, w = x.shape
+    flip = torch.rand(n, generator=generator) < 0.5
+    x = torch.where(flip.view(-1, 1, 1, 1).to(x.device), x.flip(3), x)
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    dy, dx = (torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(x.device) for _ in range(2))
+    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
+    return padded[torch.arange(n, device=x.device)[:, None, None, None],
+                  torch.arange(c, device=x.device)[None, :, None, None], rows, cols]
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: torch.Tensor, *, batch_size: int = 500,
+            device: torch.device | str | None = None) -> torch.Tensor:
+    """Logits of ``model`` on ``x`` (on the CPU), computed in batches in eval mode."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    out = [model(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)]
+    return torch.cat(out)
+
+
+def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, **kwargs) -> float:
+    """Fraction of ``x`` that ``model`` classifies as ``y``."""
+    return (predict(model, x, **kwargs).argmax(1) == y.cpu()).float().mean().item()
+
+
+def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor, y: torch.Tensor, *,
+                     key: dict, epochs: int, batch_size: int = 128, lr: float = 0.1, optimizer: str = "sgd",
+                     momentum: float = 0.9, weight_decay: float = 0.0, lr_drops: tuple = (), gamma: float = 0.1,
+                     augment: str = "none", snapshot_epochs: tuple = (), seed: int = 0,
+                     device: torch.device | str = "cpu", progress: bool = True,
+                     recompute: bool = False) -> Trained:
+    """Minibatch training with cross-entropy, cached by config and resumable after an interruption.
+
+    ``make_model()`` is called after seeding torch with ``seed``, so the initial weights depend only
+    on the config. ``key`` names the model (architecture and its settings, the data subset); it is
+    hashed together with the optimisation settings and a fingerprint of ``(x, y)`` into the cache
+    folder ``<artefacts>/train/<hash>/``. After every epoch the model, optimiser and history are
+    written there atomically (``state.pt``), so a run that is stopped restarts at the last finished
+    epoch and ends exactly where an uninterrupted run would (shuffling, augmentation and dropout
+    are seeded per epoch). ``lr_drops`` are the epochs after which the learning rate is multiplied
+    by ``gamma``; ``snapshot_epochs`` the epochs whose weights are kept (0 = initialisation).
+
+    Used by: Fourier-bias, learning-dynamics, Fourier-mask and pReLU chapters.
+    """
+    from .cache import artifacts_dir, atomic_save, atomic_write_text, config_hash
+    import json
+    import time
+
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_choice("augment", augment, AUGMENTS)
+    for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name}={value!r} is not accepted; use an integer >= {low}")
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} is not accepted; use lr > 0")
+    bad = [e for e in snapshot_epochs if not 0 <= e <= epochs]
+    if bad:
+        raise ValueError(f"snapshot_epochs {bad} are not accepted; use epochs from 0 to {epochs}")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x has {len(x)} rows and y {len(y)}; give the same, non-zero number")
+    device = torch.device(device)
+    config = {"format": TRAIN_FORMAT, **key, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+              "optimizer": optimizer, "momentum": momentum, "weight_decay": weight_decay,
+              "lr_drops": list(lr_drops), "gamma": gamma, "augment": augment, "seed": seed,
+              "data": data_fingerprint(x, y), "n_train": len(x)}
+    folder = artifacts_dir() / "train" / config_hash(config)
+    snaps = tuple(sorted(set(snapshot_epochs)))
+
+    torch.manual_seed(seed)
+    model = make_model().to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(lr_drops), gamma=gamma)
+    history: list = []
+    start, resumed_at = 0, None
+    state_path = folder / "state.pt"
+    state = torch.load(state_path, map_location=device, weights_only=False) \
+        if state_path.exists() and not recompute else None
+    # Snapshots are not part of the key; one asked for now but missing from a finished part of an
+    # earlier run means training again from the start.
+    if state is not None and any(e <= state["epoch"] and not (folder / f"epoch_{e}.pt").exists() for e in snaps):
+        state = None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, start = state["history"], state["epoch"]
+        resumed_at = start if start < epochs else None
+    if start == 0:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(json.dumps(config, indent=2, sort_keys=True, default=str), folder / "config.json")
+        if 0 in snaps:
+            atomic_save(model.state_dict(), folder / "epoch_0.pt")
+    from_cache = start == epochs and epochs > 0
+
+    xd, yd = (x.to(device), y.to(device)) if device.type == "cuda" else (x, y)
+    n_batches = -(-len(x) // batch_size)
+    bar = tqdm(total=(epochs - start) * n_batches, disable=not progress or start == epochs, mininterval=2,
+               desc=f"training {key.get('model', 'model')}")
+    for epoch in range(start, epochs):
+        g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+        torch.manual_seed(seed * 1_000_003 + epoch)  # dropout and other in-model randomness
+        order = torch.randperm(len(x), generator=g).to(xd.device)
+        model.train()
+        tic, total, correct, seen = time.perf_counter(), 0.0, 0, 0
+        for i in range(n_batches):
+            idx = order[i * batch_size:(i + 1) * batch_size]
+            xb, yb = xd[idx].to(device), yd[idx].to(device)
+            if augment == "flip_crop":
+                xb = flip_crop(xb, g)
+            out = model(xb)
+            loss = torch.nn.functional.cross_entropy(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+            correct += (out.argmax(1) == yb).sum().item()
+            seen += len(yb)
+            bar.update(1)
+        if not np.isfinite(total):
+            raise FloatingPointError(f"training {key} diverged at epoch {epoch + 1} (loss {total}); lower lr={lr}")
+        history.append({"epoch": epoch + 1, "loss": total / seen, "train_acc": correct / seen,
+                        "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - tic})
+        sched.step()
+        if epoch + 1 in snaps:
+            atomic_save(model.state_dict(), folder / f"epoch_{epoch + 1}.pt")
+        atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                     "history": history, "epoch": epoch + 1}, state_path)
+    bar.close()
+    return Trained(model=model.eval(), history=history, config=config, folder=folder, snapshot_epochs=snaps,
+                   from_cache=from_cache, resumed_at=resumed_at)
