@@ -268,6 +268,11 @@ class ImageAttackResult:
         n = int(self.clean_correct.sum())
         return float(self.success.sum()) / n if n else 0.0
 
+    @property
+    def robust_accuracy(self) -> float:
+        """Fraction of all images classified correctly and not successfully attacked."""
+        return (self.clean_correct & ~self.success).float().mean().item()
+
     def norms(self, p: float) -> torch.Tensor:
         """``||delta||_p`` per image (p = 2 or ``float('inf')``)."""
         return torch.linalg.vector_norm(self.delta.flatten(1), ord=p, dim=1)

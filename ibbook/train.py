@@ -13,7 +13,8 @@ minibatch training of image classifiers with resumable, cached checkpoints.
 Both record log-spaced snapshots and return a :class:`History`.
 
 - :func:`train_classifier`: minibatch SGD or Adam with cross-entropy, learning-rate drops and
-  optional flip-and-crop augmentation; cached under a hash of its config, checkpointed after every
+  optional augmentation (flip and crop, or a random scale, translation or rotation) and optional
+  PGD adversarial training; cached under a hash of its config, checkpointed after every
   epoch (an interrupted run resumes), with weight snapshots at chosen epochs (:class:`Trained`);
 - :func:`predict` and :func:`accuracy` evaluate a classifier in batches.
 
@@ -115,7 +116,9 @@ def fit_regression(model: torch.nn.Module, x, y, *, steps: int, lr: float, n_rec
 # ------------------------------------------------------------------ minibatch training of image classifiers
 
 OPTIMIZERS = ("sgd", "adam")
-AUGMENTS = ("none", "flip_crop")
+#: Augmentations: none; random flip and 4-pixel crop; or one random affine change per image
+#: (scale by a factor in [0.8, 1.2], translate by up to 1/8 of the side, rotate by up to 20 degrees).
+AUGMENTS = ("none", "flip_crop", "scale", "translate", "rotate")
 #: Part of every training cache key: bump it when the loop changes so old checkpoints are not served.
 TRAIN_FORMAT = 1
 
@@ -171,6 +174,49 @@ def flip_crop(x: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torc
                   torch.arange(c, device=x.device)[None, :, None, None], rows, cols]
 
 
+def random_affine(x: torch.Tensor, generator: torch.Generator, kind: str) -> torch.Tensor:
+    """One random ``kind`` (``"scale"``, ``"translate"`` or ``"rotate"``) change per image, bilinear,
+    zeros outside the image; the ranges are those of :data:`AUGMENTS`."""
+    check_choice("kind", kind, ("scale", "translate", "rotate"))
+    n = len(x)
+    u = (torch.rand(n, 2, generator=generator) * 2 - 1).to(x.device, x.dtype)  # uniform in [-1, 1]
+    theta = torch.zeros(n, 2, 3, device=x.device, dtype=x.dtype)
+    if kind == "scale":  # the sampling grid shrinks by 1/factor
+        factor = 1 + 0.2 * u[:, 0]
+        theta[:, 0, 0] = theta[:, 1, 1] = 1 / factor
+    elif kind == "translate":  # grid units: the image spans [-1, 1], so 1/8 of the side is 0.25
+        theta[:, 0, 0] = theta[:, 1, 1] = 1
+        theta[:, :, 2] = 0.25 * u
+    else:
+        angle = u[:, 0] * np.pi / 9
+        theta[:, 0, 0], theta[:, 0, 1] = torch.cos(angle), -torch.sin(angle)
+        theta[:, 1, 0], theta[:, 1, 1] = torch.sin(angle), torch.cos(angle)
+    grid = torch.nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def augment_batch(x: torch.Tensor, augment: str, generator: torch.Generator) -> torch.Tensor:
+    """Apply the augmentation ``augment`` (one of :data:`AUGMENTS`) to a batch."""
+    check_choice("augment", augment, AUGMENTS)
+    if augment == "none":
+        return x
+    if augment == "flip_crop":
+        return flip_crop(x, generator)
+    return random_affine(x, generator, augment)
+
+
+def pgd_adversary(model: torch.nn.Module, eps: float, steps: int, alpha: float | None = None):
+    """torchattacks' L-infinity PGD (random start) for adversarial training: ``attack(x, y) -> x_adv``.
+
+    ``alpha`` (step size) defaults to ``2.5 eps / steps`` (Madry et al.'s rule of thumb)."""
+    import torchattacks
+
+    if not eps > 0 or isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"eps={eps!r}, steps={steps!r} are not accepted; use eps > 0 and an integer steps >= 1")
+    return torchattacks.PGD(model, eps=eps, alpha=alpha if alpha is not None else 2.5 * eps / steps,
+                            steps=steps, random_start=True)
+
+
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: torch.Tensor, *, batch_size: int = 500,
             device: torch.device | str | None = None) -> torch.Tensor:
@@ -189,7 +235,8 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, **kwargs)
 def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor, y: torch.Tensor, *,
                      key: dict, epochs: int, batch_size: int = 128, lr: float = 0.1, optimizer: str = "sgd",
                      momentum: float = 0.9, weight_decay: float = 0.0, lr_drops: tuple = (), gamma: float = 0.1,
-                     augment: str = "none", snapshot_epochs: tuple = (), seed: int = 0,
+                     augment: str = "none", adversarial: dict | None = None,
+                     snapshot_epochs: tuple = (), seed: int = 0,
                      device: torch.device | str = "cpu", progress: bool = True,
                      recompute: bool = False) -> Trained:
     """Minibatch training with cross-entropy, cached by config and resumable after an interruption.
@@ -202,6 +249,8 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
     epoch and ends exactly where an uninterrupted run would (shuffling, augmentation and dropout
     are seeded per epoch). ``lr_drops`` are the epochs after which the learning rate is multiplied
     by ``gamma``; ``snapshot_epochs`` the epochs whose weights are kept (0 = initialisation).
+    ``adversarial={"eps": ..., "steps": ...}`` (optionally ``"alpha"``) trains on L-infinity PGD
+    examples of every batch instead of the clean batch (PGD adversarial training, Madry et al. 2018).
 
     Used by: Fourier-bias, learning-dynamics, Fourier-mask and pReLU chapters.
     """
@@ -211,6 +260,9 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
 
     check_choice("optimizer", optimizer, OPTIMIZERS)
     check_choice("augment", augment, AUGMENTS)
+    if adversarial is not None and not set(adversarial) <= {"eps", "steps", "alpha"}:
+        raise ValueError(f"adversarial={adversarial!r} is not accepted; use None or a dict with keys "
+                         "'eps', 'steps' and optionally 'alpha'")
     for name, value, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name}={value!r} is not accepted; use an integer >= {low}")
@@ -224,7 +276,7 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
     device = torch.device(device)
     config = {"format": TRAIN_FORMAT, **key, "epochs": epochs, "batch_size": batch_size, "lr": lr,
               "optimizer": optimizer, "momentum": momentum, "weight_decay": weight_decay,
-              "lr_drops": list(lr_drops), "gamma": gamma, "augment": augment, "seed": seed,
+              "lr_drops": list(lr_drops), "gamma": gamma, "augment": augment, "adversarial": adversarial, "seed": seed,
               "data": data_fingerprint(x, y), "n_train": len(x)}
     folder = artifacts_dir() / "train" / config_hash(config)
     snaps = tuple(sorted(set(snapshot_epochs)))
@@ -258,6 +310,7 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
         if 0 in snaps:
             atomic_save(model.state_dict(), folder / "epoch_0.pt")
     from_cache = start == epochs and epochs > 0
+    adversary = pgd_adversary(model, **adversarial) if adversarial is not None else None
 
     xd, yd = (x.to(device), y.to(device)) if device.type == "cuda" else (x, y)
     n_batches = -(-len(x) // batch_size)
@@ -272,8 +325,10 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
         for i in range(n_batches):
             idx = order[i * batch_size:(i + 1) * batch_size]
             xb, yb = xd[idx].to(device), yd[idx].to(device)
-            if augment == "flip_crop":
-                xb = flip_crop(xb, g)
+            xb = augment_batch(xb, augment, g)
+            if adversary is not None:
+                xb = adversary(xb, yb)
+                model.train()
             out = model(xb)
             loss = torch.nn.functional.cross_entropy(out, yb)
             opt.zero_grad(set_to_none=True)

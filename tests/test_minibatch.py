@@ -94,3 +94,27 @@ def test_attack_images_pgd_and_min_norm():
     assert big.success.sum() >= pgd.success.sum()
     with pytest.raises(ValueError, match="eps=None is not accepted for attack 'linf_pgd'"):
         attacks.attack_images(net, x, y, "linf_pgd", eps=None)
+
+
+@pytest.mark.parametrize("kind", ["scale", "translate", "rotate"])
+def test_random_affine_changes_images_but_keeps_shape(kind):
+    x, _ = toy_images(8)
+    out = train.augment_batch(x, kind, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and not torch.allclose(out, x)
+    assert out.min() >= 0 and out.max() <= 1 + 1e-6
+    # A zero-size change is the identity: rotation by 0 degrees reproduces the image.
+    theta = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]]).expand(8, 2, 3)
+    grid = torch.nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    assert torch.allclose(torch.nn.functional.grid_sample(x, grid, align_corners=False), x, atol=1e-6)
+
+
+def test_adversarial_training_is_more_robust():
+    x, y = toy_images(192, seed=1)
+    eps = 0.2
+    clean = train.train_classifier(tiny_cnn, x, y, epochs=12, **KW).model
+    robust = train.train_classifier(tiny_cnn, x, y, epochs=12, adversarial={"eps": eps, "steps": 5}, **KW).model
+    results = [attacks.attack_images(m, x, y, "linf_pgd", eps=eps, progress=False) for m in (clean, robust)]
+    rob = [r.robust_accuracy for r in results]
+    assert rob[1] > rob[0] + 0.3
+    with pytest.raises(ValueError, match="adversarial="):
+        train.train_classifier(tiny_cnn, x, y, epochs=1, adversarial={"epsilon": 0.1}, **KW)
