@@ -10,6 +10,8 @@ in a fresh process, which also reports its peak resident memory.
 Data: ``a`` uniform in [0, 1]^3072, ``b`` a noisy non-linear function of ``a`` (a dependence the
 test should detect), both in float64.
 Run: .venv/bin/python bench/bench_intrinsic_dim.py [--n 5000] [--dim 3072] [--shuffles 50]
+The measured figures are written to ``data/results/bench/intrinsic_dim.json`` (shown by the
+intrinsic-dimension chapter) unless ``--no-save`` is given.
 """
 import argparse
 import json
@@ -47,6 +49,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=5000, help="points (default 5000)")
     ap.add_argument("--dim", type=int, default=3072, help="dimension of each of the two sets (default 3072)")
     ap.add_argument("--shuffles", type=int, default=50, help="shuffles (default 50)")
+    ap.add_argument("--no-save", action="store_true", help="do not write data/results/bench/intrinsic_dim.json")
     args = ap.parse_args()
     import torch
     print(f"Id correlation test, N = {args.n}, dimension {2 * args.dim} ({args.dim} + {args.dim}), "
@@ -65,6 +68,23 @@ def main() -> int:
     print(f"largest relative Id difference over all {len(ids_fast)} estimates: {rel:.1e}  (target <= 1e-4)")
     ok = speedup >= 15 and rel <= 1e-4
     print(f"targets: {'met' if ok else 'NOT met'}")
+    if not args.no_save:
+        import os
+        import platform
+        import time
+
+        from ibbook import records
+        from ibbook.cache import atomic_write_text
+        out = records.PROJECT_ROOT / "data" / "results" / "bench" / "intrinsic_dim.json"
+        summary = {"n": args.n, "dim": 2 * args.dim, "shuffles": args.shuffles, "fast_s": fast["seconds"],
+                   "dadapy_s": ref["seconds"], "speedup": speedup, "max_rel_id_diff": rel,
+                   "fast_peak_mib": fast["peak_mib"], "dadapy_peak_mib": ref["peak_mib"],
+                   "fast_extra_mib": fast["extra_mib"], "dadapy_extra_mib": ref["extra_mib"],
+                   "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+                   "processor": platform.processor() or platform.machine(), "date": time.strftime("%Y-%m-%d"),
+                   "commit": records.git_commit(), "targets_met": ok}
+        atomic_write_text(json.dumps(summary, indent=2) + "\n", out)
+        print(f"written: {out.relative_to(records.PROJECT_ROOT)}")
     return 0 if ok else 1
 
 

@@ -35,6 +35,17 @@ def test_fast_test_equals_the_dadapy_loop_shuffle_by_shuffle():
     np.testing.assert_allclose(fast.shuffled, ref.shuffled, rtol=1e-9)
 
 
+def test_rows_the_float32_pass_cannot_decide_are_redone_exactly(monkeypatch):
+    # With only two candidates almost every row is "unsure" and recomputed in float64.
+    monkeypatch.setattr(I, "CANDIDATES", 2)
+    rng = np.random.default_rng(4)
+    a, b = rng.random((300, 8)), rng.random((300, 8))
+    perms = I.shuffle_permutations(300, 3, seed=0)
+    fast = I.id_correlation_test(a, b, permutations=perms)
+    ref = I.id_correlation_test_dadapy(a, b, permutations=perms)
+    np.testing.assert_allclose(np.r_[fast.id, fast.shuffled], np.r_[ref.id, ref.shuffled], rtol=1e-9)
+
+
 def test_the_test_detects_a_spiral_and_not_independent_data():
     rng = np.random.default_rng(0)
     t = rng.uniform(0, 4 * np.pi, 1000)
@@ -58,3 +69,27 @@ def test_bad_inputs_are_named():
         I.two_nn_id(np.vstack([x, x[:1]]))
     with pytest.raises(ValueError, match="n_shuffles=1"):
         I.id_correlation_test(x, x, n_shuffles=1)
+
+
+def test_linear_baselines():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(500)
+    assert I.pearson_r2(x, 2 * x + 1) == pytest.approx(1)
+    assert I.pearson_r2(x, rng.standard_normal(500)) < 0.02
+    a = rng.random((200, 30))
+    assert np.allclose(I.cosine_similarities(a, 3 * a), 1)
+    assert I.canonical_correlation(a, a @ rng.standard_normal((30, 30)), n_components=30) == pytest.approx(1, abs=1e-9)
+    assert I.canonical_correlation(a, rng.random((200, 30)), n_components=3) < 0.35
+
+
+def test_rejection_rate_is_low_without_and_high_with_dependence():
+    def independent(rng):
+        return rng.standard_normal((300, 1)), rng.standard_normal((300, 1))
+
+    def dependent(rng):
+        t = rng.uniform(-2, 2, (300, 1))
+        return t, np.sin(3 * t) + 0.002 * rng.standard_normal((300, 1))  # noise below the neighbour spacing
+
+    fpr, z = I.rejection_rate(independent, 12, n_shuffles=10)
+    power, _ = I.rejection_rate(dependent, 4, n_shuffles=10)
+    assert len(z) == 12 and fpr <= 0.25 and power == 1.0
