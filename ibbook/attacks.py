@@ -20,6 +20,9 @@ Image classifiers (inputs in ``[0, 1]``): :func:`image_attack` builds a foolbox 
 (PGD, FMN, DeepFool in l-infinity or l2) and :func:`attack_images` runs it in batches over a
 test set, returning perturbations and success masks (:class:`ImageAttackResult`).
 
+APGD / AutoAttack (torchattacks): :func:`robust_accuracy` (robust accuracy of an image classifier
+under APGD-CE or the standard AutoAttack, l-infinity or l2).
+
 Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
 :func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
 
@@ -416,3 +419,52 @@ def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias
     if best is None:
         raise RuntimeError("no robust classifier found at any radius; are the data linearly separable?")
     return RobustClassifier(w=best[0], b=best[1], radius=lo, bisections=k)
+
+
+# ------------------------------------------------------------------ APGD / AutoAttack (torchattacks)
+
+#: Attacks :func:`robust_accuracy` runs: torchattacks' APGD with the cross-entropy loss (the
+#: first attack of AutoAttack, and the one Min & Vidal's code keeps) or the full standard AutoAttack.
+AUTOATTACKS = ("apgd-ce", "autoattack")
+AUTOATTACK_NORMS = ("Linf", "L2")
+
+
+def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, norm: str, eps: float,
+                    attack: str = "apgd-ce", steps: int = 100, n_classes: int = 10, seed: int = 0,
+                    batch_size: int = 500, device: torch.device | str = "cpu") -> float:
+    """Fraction of ``x`` (inputs in [0, 1]) still classified as ``y`` after an attack of size
+    ``eps`` in ``norm`` (``"Linf"`` or ``"L2"``); ``eps=0`` gives the clean accuracy.
+
+    ``attack="apgd-ce"``: ``torchattacks.APGD(loss="ce", steps=steps, n_restarts=1)`` (Croce & Hein's
+    APGD-CE); ``"autoattack"``: ``torchattacks.AutoAttack(version="standard")`` (APGD-CE, APGD-T,
+    FAB-T, Square; ``steps`` is then ignored). An image counts as robust when the attack's
+    output is still classified correctly (clean errors count as non-robust).
+
+    Used by: pReLU chapter.
+    """
+    import torchattacks
+
+    check_choice("attack", attack, AUTOATTACKS)
+    check_choice("norm", norm, AUTOATTACK_NORMS)
+    if not eps >= 0:
+        raise ValueError(f"eps={eps!r} is not accepted; use eps >= 0")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps={steps!r} is not accepted; use an integer >= 1")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x has {len(x)} rows and y {len(y)}; give the same, non-zero number")
+    device = torch.device(device)
+    model = model.to(device).eval()
+    correct = 0
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        if eps > 0:
+            if attack == "apgd-ce":
+                atk = torchattacks.APGD(model, norm=norm, eps=float(eps), steps=steps, n_restarts=1, seed=seed,
+                                        loss="ce")
+            else:
+                atk = torchattacks.AutoAttack(model, norm=norm, eps=float(eps), version="standard",
+                                              n_classes=n_classes, seed=seed)
+            xb = atk(xb, yb)
+        with torch.no_grad():
+            correct += int((model(xb).argmax(1) == yb).sum())
+    return correct / len(x)

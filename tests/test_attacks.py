@@ -166,3 +166,23 @@ def test_noise_mc_matches_erfc_and_feller_bound_detects_wrong_bound():
         attacks.feller_bound(np.ones(3), 0)
     with pytest.raises(ValueError, match="k=5, n=3"):
         attacks.binomial_lower(5, 3)
+
+
+def test_robust_accuracy_with_apgd_on_a_tiny_linear_classifier():
+    torch.manual_seed(0)
+    x = torch.rand(40, 1, 4, 4)
+    y = (x.flatten(1).mean(1) > 0.5).long()
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.stack([-torch.ones(16), torch.ones(16)]) / 16)
+        model[1].bias.copy_(torch.tensor([0.5, -0.5]))
+    clean = attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.0)
+    assert clean == 1.0
+    # the margin |mean - 0.5| of every image is below 0.5, so an l-inf attack of 0.5 breaks all
+    assert attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.5, steps=10) == 0.0
+    weak = attacks.robust_accuracy(model, x, y, norm="L2", eps=0.01, steps=10)
+    assert 0.0 < weak <= 1.0
+    with pytest.raises(ValueError, match="norm='L1' is not accepted"):
+        attacks.robust_accuracy(model, x, y, norm="L1", eps=0.1)
+    with pytest.raises(ValueError, match="attack='fgsm' is not accepted"):
+        attacks.robust_accuracy(model, x, y, norm="L2", eps=0.1, attack="fgsm")

@@ -59,3 +59,9 @@ def test_spiral_is_nonlinearly_dependent_but_linearly_uncorrelated():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_orthogonal_clusters_labels_are_balanced_between_equal_classes():
+    c = orthogonal_clusters(400, 50, k_pos=4, k_neg=4, alpha=0.1, seed=3)
+    assert np.sum(c.y > 0) == np.sum(c.y < 0) == 200
+    assert np.allclose(np.linalg.norm(c.centres, axis=1), 1.0) and abs(c.mu_pos @ c.mu_neg) < 1e-12

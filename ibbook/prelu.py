@@ -1,0 +1,358 @@
+"""pReLU networks (Min & Vidal, 2024) and the closed-form classifiers of their theory.
+
+A pReLU neuron with weight ``w`` maps ``x`` to ``relu(<x, w>)^p / ||w||^(p-1)``; for ``p = 1`` it
+is a ReLU neuron, and for every ``p`` the network ``f_p(x) = sum_j v_j relu(<x, w_j>)^p /
+||w_j||^(p-1)`` is 2-homogeneous in its weights ``(w_j, v_j)``, like a shallow ReLU net.
+
+- :class:`PReLULayer`, :class:`PReLUNet`: the layer and the shallow network (scalar or
+  vector output), with :func:`small_init` for gradient-flow runs from a tiny initialisation;
+- :func:`relu_teacher` (``F``, two ReLU neurons at ``mu_+`` and ``mu_-``) and
+  :func:`prelu_teacher` (``F^(p)``, one pReLU neuron per cluster centre), both as
+  :class:`PReLUNet` with fixed weights;
+- :func:`attack_direction` (``d_0``, the unit vector along ``mu_+ - mu_-``),
+  :func:`relu_teacher_radius` (the exact l2 distance of a point to ``F``'s decision boundary)
+  and :func:`prelu_teacher_centre_radius` (the exact distance of a cluster centre to ``F^(p)``'s
+  boundary);
+- :func:`radius_along` (bisection for the smallest flip along one direction per point),
+  :class:`TwoLogits` (a scalar classifier as logits ``(-f, f)``, for foolbox);
+- :func:`fit_gradient_flow` (full-batch GD with small steps on the exponential or logistic
+  loss, float64, with neuron snapshots) and :func:`neuron_alignment` (cosines of the neurons
+  with the cluster centres);
+- :func:`mnist_prelu` (registered as ``"prelu_mlp"``): the one-hidden-layer pReLU classifier
+  of the MNIST experiment, mean-centring inside the model.
+
+Used by: pReLU chapter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm  # text bars: tqdm.auto warns without ipywidgets
+
+from ibbook.descent import record_points
+from ibbook.models import register
+from ibbook.params import check_choice
+
+LOSSES = ("exp", "logistic")
+
+
+def _check_p(p) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p >= 1:
+        raise ValueError(f"p={p!r} is not accepted; use a number p >= 1")
+    return float(p)
+
+
+class PReLULayer(nn.Module):
+    """``h`` pReLU neurons: ``x -> relu(x @ W.T)^p / ||w_j||^(p-1)`` (``W`` is h×d).
+
+    ``normalize_input=True`` also divides by ``||x||^(p-1)``, which makes the layer
+    1-homogeneous in ``x`` (Min & Vidal's MNIST code does this; the theory does not).
+
+    Used by: pReLU chapter.
+    """
+
+    def __init__(self, d: int, width: int, p: float = 1.0, *, normalize_input: bool = False,
+                 dtype: torch.dtype = torch.float32):
+        super().__init__()
+        for name, value in (("d", d), ("width", width)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name}={value!r} is not accepted; use an integer >= 1")
+        self.p = _check_p(p)
+        self.normalize_input = bool(normalize_input)
+        self.weight = nn.Parameter(torch.empty(width, d, dtype=dtype))
+        nn.init.kaiming_uniform_(self.weight, a=0)  # He initialisation, as torch's default for ReLU
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = torch.relu(x @ self.weight.T)
+        if self.p == 1.0:
+            return z
+        # z * (z / scale)^(p-1): the ratio stays bounded, so nothing under- or overflows and a
+        # zero weight or input gives 0 rather than 0 / 0
+        tiny = torch.finfo(self.weight.dtype).tiny
+        scale = self.weight.norm(dim=1).clamp_min(tiny)
+        if self.normalize_input:
+            scale = scale * x.norm(dim=1, keepdim=True).clamp_min(tiny)
+        return z * (z / scale) ** (self.p - 1)
+
+
+class PReLUNet(nn.Module):
+    """``f_p(x) = sum_j v_j relu(<x, w_j>)^p / ||w_j||^(p-1)`` (+ optional output bias).
+
+    ``out=1`` returns a vector of N scalars (the binary classifier ``sign f``); ``out > 1`` an
+    N×out matrix of logits (``v_j`` vector-valued). ``center`` (a d-vector or image) is subtracted
+    from the input first: a model that takes raw inputs (e.g. [0, 1] pixels). Inputs of more than
+    two dimensions are flattened.
+
+    Used by: pReLU chapter.
+    """
+
+    def __init__(self, d: int, width: int, p: float = 1.0, *, out: int = 1, bias: bool = False,
+                 normalize_input: bool = False, center: torch.Tensor | None = None,
+                 dtype: torch.dtype = torch.float32):
+        super().__init__()
+        if isinstance(out, bool) or not isinstance(out, (int, np.integer)) or out < 1:
+            raise ValueError(f"out={out!r} is not accepted; use an integer >= 1")
+        self.hidden = PReLULayer(d, width, p, normalize_input=normalize_input, dtype=dtype)
+        self.v = nn.Linear(width, out, bias=bias, dtype=dtype)
+        self.out = int(out)
+        c = torch.zeros(d, dtype=dtype) if center is None else torch.as_tensor(center, dtype=dtype).reshape(-1)
+        if c.numel() != d:
+            raise ValueError(f"center with {c.numel()} entries is not accepted; give d={d} entries")
+        self.register_buffer("center", c)
+
+    @property
+    def p(self) -> float:
+        return self.hidden.p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.flatten(1) - self.center
+        y = self.v(self.hidden(x))
+        return y[:, 0] if self.out == 1 else y
+
+
+@torch.no_grad()
+def small_init(net: PReLUNet, scale: float, *, seed: int = 0) -> PReLUNet:
+    """Set ``w_j = scale * g_j / sqrt(d)`` (``g_j ~ N(0, I)``) and ``v_j = s_j ||w_j||`` with
+    random signs ``s_j`` (a balanced start: ``|v_j| = ||w_j||``), in place; returns ``net``.
+
+    Used by: pReLU chapter (gradient flow from a small initialisation).
+    """
+    if not scale > 0:
+        raise ValueError(f"scale={scale!r} is not accepted; use scale > 0")
+    if net.out != 1:
+        raise ValueError(f"out={net.out} is not accepted; small_init is for scalar networks (out=1)")
+    g = torch.Generator().manual_seed(seed)
+    W = net.hidden.weight
+    d = W.shape[1]
+    W.copy_(scale * torch.randn(W.shape, generator=g, dtype=W.dtype) / np.sqrt(d))
+    signs = torch.where(torch.rand(W.shape[0], generator=g) < 0.5, -1.0, 1.0).to(W.dtype)
+    net.v.weight.copy_((signs * W.norm(dim=1))[None, :])
+    return net
+
+
+def _fixed_net(W: np.ndarray, v: np.ndarray, p: float) -> PReLUNet:
+    W = torch.as_tensor(np.asarray(W, dtype=float))
+    net = PReLUNet(W.shape[1], W.shape[0], p, dtype=torch.float64)
+    with torch.no_grad():
+        net.hidden.weight.copy_(W)
+        net.v.weight.copy_(torch.as_tensor(np.asarray(v, dtype=float))[None, :])
+    for par in net.parameters():
+        par.requires_grad_(False)
+    return net.eval()
+
+
+def relu_teacher(mu_pos: np.ndarray, mu_neg: np.ndarray) -> PReLUNet:
+    """``F(x) = relu(<x, mu_+>) - relu(<x, mu_->)``: a ReLU net with two neurons (float64).
+
+    Used by: pReLU chapter.
+    """
+    return _fixed_net(np.stack([mu_pos, mu_neg]), np.array([1.0, -1.0]), 1.0)
+
+
+def prelu_teacher(centres: np.ndarray, k_pos: int, p: float) -> PReLUNet:
+    """``F^(p)(x) = sum_{k <= k_pos} relu(<x, mu_k>)^p - sum_{k > k_pos} relu(<x, mu_k>)^p``.
+
+    ``centres`` is K×d with unit rows (so ``||mu_k||^(p-1) = 1``). Used by: pReLU chapter.
+    """
+    centres = np.asarray(centres, dtype=float)
+    if not 1 <= k_pos < len(centres):
+        raise ValueError(f"k_pos={k_pos!r} is not accepted; use 1 <= k_pos < K = {len(centres)}")
+    v = np.where(np.arange(len(centres)) < k_pos, 1.0, -1.0)
+    return _fixed_net(centres, v, _check_p(p))
+
+
+def attack_direction(mu_pos: np.ndarray, mu_neg: np.ndarray) -> np.ndarray:
+    """``d_0 = (mu_+ - mu_-) / ||mu_+ - mu_-||``; a positive point is attacked along ``-d_0``,
+    a negative one along ``+d_0``. Used by: pReLU chapter."""
+    d = np.asarray(mu_pos, dtype=float) - np.asarray(mu_neg, dtype=float)
+    n = np.linalg.norm(d)
+    if n == 0:
+        raise ValueError("mu_pos == mu_neg is not accepted; the class averages must differ")
+    return d / n
+
+
+def relu_teacher_radius(X: np.ndarray, y: np.ndarray, mu_pos: np.ndarray, mu_neg: np.ndarray) -> np.ndarray:
+    """Exact l2 distance of each point to the decision boundary of ``F`` (0 where misclassified).
+
+    With ``u = <x, mu_+>``, ``v = <x, mu_->`` and ``mu_+ _|_ mu_-``, ``F`` says +1 exactly on
+    ``{u > 0, u > v}``; its complement is the union of the half-spaces ``u <= 0`` and ``u <= v``,
+    so the distance is ``min(u / ||mu_+||, (u - v) / ||mu_+ - mu_-||)``; symmetrically for -1.
+    At a centre ``mu_k`` this is ``1 / sqrt(K)``, reached along ``d_0``. Used by: pReLU chapter.
+    """
+    X, y = np.atleast_2d(np.asarray(X, dtype=float)), np.asarray(y, dtype=float)
+    mu_pos, mu_neg = np.asarray(mu_pos, dtype=float), np.asarray(mu_neg, dtype=float)
+    if abs(mu_pos @ mu_neg) > 1e-9 * np.linalg.norm(mu_pos) * np.linalg.norm(mu_neg):
+        raise ValueError("mu_pos and mu_neg that are not orthogonal are not accepted (the formula needs it)")
+    check_labels = set(np.unique(y).tolist()) <= {-1.0, 1.0}
+    if not check_labels or len(y) != len(X):
+        raise ValueError(f"labels {sorted(set(np.unique(y).tolist()))} are not accepted; use -1 and +1, one per row")
+    u, v = X @ mu_pos, X @ mu_neg
+    own, other = np.where(y > 0, u, v), np.where(y > 0, v, u)
+    own_norm = np.where(y > 0, np.linalg.norm(mu_pos), np.linalg.norm(mu_neg))
+    r = np.minimum(own / own_norm, (own - other) / np.linalg.norm(mu_pos - mu_neg))
+    return np.maximum(r, 0.0)
+
+
+def prelu_teacher_centre_radius(p: float, k_neg: int) -> float:
+    """Exact l2 distance from a positive centre ``mu_k`` to the boundary of ``F^(p)``.
+
+    Only the centre's own coordinate ``a`` (down from 1) and ``m`` negative coordinates ``b``
+    (up from 0) can help; the cheapest flip sets them to ``a^p = m b^p`` and costs
+    ``(1 - a)^2 + a^2 q`` with ``q = m^(1 - 2/p)``, least at ``a = 1 / (1 + q)``: distance
+    ``sqrt(q / (1 + q))``. For ``p >= 2`` the best is ``m = 1`` (``sqrt(2) / 2``, the midpoint
+    of two centres); for ``p < 2`` spreading over all ``k_neg`` negatives is cheaper.
+    (Swap the roles for a negative centre.) Used by: pReLU chapter.
+    """
+    p = _check_p(p)
+    if isinstance(k_neg, bool) or not isinstance(k_neg, (int, np.integer)) or k_neg < 1:
+        raise ValueError(f"k_neg={k_neg!r} is not accepted; use an integer >= 1")
+    m = 1 if p >= 2 else int(k_neg)
+    q = m ** (1 - 2 / p)
+    return float(np.sqrt(q / (1 + q)))
+
+
+@torch.no_grad()
+def radius_along(f: nn.Module, X: np.ndarray, y: np.ndarray, directions: np.ndarray, *, t_max: float,
+                 n_grid: int = 200, bisections: int = 40) -> np.ndarray:
+    """Per point, the smallest ``t`` in ``[0, t_max]`` with ``sign f(x_i + t d_i) != y_i``.
+
+    ``directions`` is one unit vector (d,) for all points or one per point (n×d); ``f`` maps
+    (n, d) float64 to n scalars. A grid of ``n_grid`` steps finds the first flip, bisection
+    refines it; ``inf`` where no flip happens up to ``t_max``, 0 where ``x_i`` is misclassified.
+    Used by: pReLU chapter.
+    """
+    X = torch.as_tensor(np.atleast_2d(np.asarray(X, dtype=float)))
+    y = torch.as_tensor(np.asarray(y, dtype=float))
+    D = torch.as_tensor(np.broadcast_to(np.asarray(directions, dtype=float), X.shape).copy())
+    if not t_max > 0:
+        raise ValueError(f"t_max={t_max!r} is not accepted; use t_max > 0")
+
+    def wrong(t: torch.Tensor) -> torch.Tensor:
+        return torch.sign(f(X + t[:, None] * D)) != y
+
+    ts = torch.linspace(0.0, t_max, n_grid + 1, dtype=torch.float64)
+    first = torch.full((len(X),), -1, dtype=torch.long)
+    for i, t in enumerate(ts):
+        hit = wrong(t.expand(len(X))) & (first < 0)
+        first[hit] = i
+    out = torch.full((len(X),), float("inf"), dtype=torch.float64)
+    out[first == 0] = 0.0
+    sel = first > 0
+    if sel.any():
+        lo, hi = ts[first[sel] - 1].clone(), ts[first[sel]].clone()
+        Xs, Ds, ys = X[sel], D[sel], y[sel]
+        for _ in range(bisections):
+            mid = (lo + hi) / 2
+            bad = torch.sign(f(Xs + mid[:, None] * Ds)) != ys
+            hi = torch.where(bad, mid, hi)
+            lo = torch.where(bad, lo, mid)
+        out[sel] = hi
+    return out.numpy()
+
+
+class TwoLogits(nn.Module):
+    """A scalar classifier ``f`` as two logits ``(-f, f)`` (class 1 iff ``f > 0``), for foolbox.
+
+    Used by: pReLU chapter."""
+
+    def __init__(self, f: nn.Module):
+        super().__init__()
+        self.f = f
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = self.f(x)
+        return torch.stack([-g, g], dim=1)
+
+
+@dataclass
+class FlowHistory:
+    """``steps`` at which the mean ``loss`` and the neurons ``W`` (h×d) and ``v`` (h,) were recorded."""
+
+    steps: np.ndarray
+    loss: np.ndarray
+    W: list = field(default_factory=list)
+    v: list = field(default_factory=list)
+
+
+def fit_gradient_flow(net: PReLUNet, X: np.ndarray, y: np.ndarray, *, steps: int, lr: float, loss: str = "exp",
+                      n_records: int = 30, progress: bool = False) -> FlowHistory:
+    """Full-batch gradient descent with a small step ``lr`` on the mean ``exp(-y f)`` or
+    ``log(1 + exp(-y f))``: an Euler discretisation of gradient flow. Trains ``net`` in place
+    (use float64) and records the loss and neurons at ``n_records`` log-spaced steps.
+
+    Used by: pReLU chapter.
+    """
+    check_choice("loss", loss, LOSSES)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1 or not lr > 0:
+        raise ValueError(f"steps={steps!r}, lr={lr!r} are not accepted; use an integer steps >= 1 and lr > 0")
+    dtype = net.hidden.weight.dtype
+    X, y = torch.as_tensor(np.asarray(X), dtype=dtype), torch.as_tensor(np.asarray(y), dtype=dtype)
+    keep = set(record_points(steps, n_records).tolist())
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    rec_steps, rec_loss, Ws, vs = [], [], [], []
+    for t in tqdm(range(steps + 1), disable=not progress, mininterval=2, desc=f"gradient flow p={net.p:g}"):
+        m = -y * net(X)
+        value = torch.exp(m).mean() if loss == "exp" else nn.functional.softplus(m).mean()
+        if t in keep:
+            rec_steps.append(t)
+            rec_loss.append(value.item())
+            Ws.append(net.hidden.weight.detach().clone().numpy())
+            vs.append(net.v.weight.detach()[0].clone().numpy())
+        if t == steps:
+            break
+        if not torch.isfinite(value):
+            raise FloatingPointError(f"gradient flow diverged at step {t}; lower lr={lr}")
+        opt.zero_grad()
+        value.backward()
+        opt.step()
+    return FlowHistory(steps=np.array(rec_steps), loss=np.array(rec_loss), W=Ws, v=vs)
+
+
+@dataclass
+class Alignment:
+    """Neurons against the centres: ``cos_centres`` (h×K), ``cos_pos`` / ``cos_neg`` (h,) with
+    ``mu_+ / ||mu_+||`` and ``mu_- / ||mu_-||``, and each neuron's share ``weight`` of
+    ``sum_j |v_j| ||w_j||`` (the neurons that matter)."""
+
+    cos_centres: np.ndarray
+    cos_pos: np.ndarray
+    cos_neg: np.ndarray
+    weight: np.ndarray
+    sign: np.ndarray
+
+    def weighted(self, values: np.ndarray) -> float:
+        """The ``weight``-average of a per-neuron quantity."""
+        return float(np.sum(self.weight * values))
+
+
+def neuron_alignment(W: np.ndarray, v: np.ndarray, centres: np.ndarray, k_pos: int) -> Alignment:
+    """Cosines of each neuron ``w_j`` with every centre and with ``mu_+``, ``mu_-``.
+
+    Used by: pReLU chapter."""
+    W, v, centres = np.asarray(W, dtype=float), np.asarray(v, dtype=float), np.asarray(centres, dtype=float)
+    if W.ndim != 2 or v.shape != (W.shape[0],) or centres.shape[1] != W.shape[1]:
+        raise ValueError(f"W {W.shape}, v {v.shape}, centres {centres.shape} are not accepted; "
+                         "use W (h, d), v (h,), centres (K, d)")
+    nw = np.linalg.norm(W, axis=1)
+    Wn = W / np.maximum(nw, 1e-300)[:, None]
+    mp, mn = centres[:k_pos].sum(0), centres[k_pos:].sum(0)
+    mass = np.abs(v) * nw
+    return Alignment(cos_centres=Wn @ (centres / np.linalg.norm(centres, axis=1, keepdims=True)).T,
+                     cos_pos=Wn @ mp / np.linalg.norm(mp), cos_neg=Wn @ mn / np.linalg.norm(mn),
+                     weight=mass / mass.sum(), sign=np.sign(v))
+
+
+@register("prelu_mlp")
+def mnist_prelu(p: float = 1.0, width: int = 500, *, mean: torch.Tensor | None = None, n_classes: int = 10,
+                d: int = 784, normalize_input: bool = True, bias: bool = True) -> PReLUNet:
+    """The one-hidden-layer pReLU classifier of the MNIST experiment: subtract the mean digit
+    ``mean``, then ``width`` pReLU neurons (He / Kaiming-uniform initialisation) and a linear
+    output layer with ``n_classes`` logits. Inputs are [0, 1] images (any shape flattening to
+    ``d``). ``normalize_input`` and ``bias`` default to what Min & Vidal's code does.
+
+    Used by: pReLU chapter.
+    """
+    return PReLUNet(d, width, p, out=n_classes, bias=bias, normalize_input=normalize_input, center=mean)

@@ -1,0 +1,121 @@
+"""Unit tests for ibbook.prelu: the pReLU layer and network, the closed-form classifiers F and
+F^(p), their exact radii, the line search, gradient flow and neuron alignment."""
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import minimize
+
+from ibbook import prelu
+from ibbook.data.synthetic import orthogonal_clusters
+
+
+def test_p1_is_a_relu_network():
+    net = prelu.PReLUNet(6, 5, 1, dtype=torch.float64)
+    x = torch.randn(20, 6, dtype=torch.float64)
+    ref = torch.relu(x @ net.hidden.weight.T) @ net.v.weight.T
+    assert torch.allclose(net(x), ref[:, 0], atol=1e-14)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4.5])
+def test_homogeneity_in_weights_and_inputs(p):
+    torch.manual_seed(0)
+    net = prelu.PReLUNet(6, 5, p, dtype=torch.float64)
+    x = torch.randn(20, 6, dtype=torch.float64)
+    f0 = net(x)
+    assert torch.allclose(net(3.0 * x), 3.0 ** p * f0, rtol=1e-10)
+    with torch.no_grad():
+        net.hidden.weight.mul_(2.0)  # each neuron is 1-homogeneous in w_j
+    assert torch.allclose(net(x), 2.0 * f0, rtol=1e-10)
+    with torch.no_grad():
+        net.v.weight.mul_(0.5)
+    assert torch.allclose(net(x), f0, rtol=1e-10)
+
+
+def test_neuron_formula_and_normalised_input():
+    net = prelu.PReLUNet(3, 1, 3, dtype=torch.float64)
+    w = torch.tensor([[1.0, 2.0, 2.0]], dtype=torch.float64)  # norm 3
+    with torch.no_grad():
+        net.hidden.weight.copy_(w)
+        net.v.weight.fill_(1.0)
+    x = torch.tensor([[1.0, 1.0, 0.0], [-1.0, 0.0, 0.0]], dtype=torch.float64)
+    assert torch.allclose(net(x), torch.tensor([27.0 / 9.0, 0.0], dtype=torch.float64))
+    layer = prelu.PReLULayer(3, 1, 3, normalize_input=True, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(w)
+    assert torch.allclose(layer(2 * x), 2 * layer(x))  # 1-homogeneous in x
+
+
+def test_mnist_model_subtracts_the_mean_and_gives_logits():
+    mean = torch.full((1, 28, 28), 0.5)
+    net = prelu.mnist_prelu(3, 16, mean=mean)
+    assert net(torch.rand(4, 1, 28, 28)).shape == (4, 10)
+    assert torch.allclose(net(mean[None]), net.v.bias[None], atol=1e-6)  # centred zero input
+    from ibbook.models import build_model
+    assert build_model("prelu_mlp", p=2, width=8).p == 2.0
+
+
+def test_teachers_and_the_exact_radius_of_F():
+    c = orthogonal_clusters(200, 30, 3, 5, alpha=0.05, seed=1)
+    F = prelu.relu_teacher(c.mu_pos, c.mu_neg)
+    lab = np.where(np.arange(8) < 3, 1.0, -1.0)
+    with torch.no_grad():
+        assert np.all(np.sign(F(torch.tensor(c.centres)).numpy()) == lab)
+        F3 = prelu.prelu_teacher(c.centres, 3, 3)
+        assert np.allclose(F3(torch.tensor(c.centres)).numpy(), lab)
+    r = prelu.relu_teacher_radius(c.centres, lab, c.mu_pos, c.mu_neg)
+    assert np.allclose(r, 1 / np.sqrt(8))
+    d0 = prelu.attack_direction(c.mu_pos, c.mu_neg)
+    line = prelu.radius_along(F, c.centres, lab, -lab[:, None] * d0, t_max=2.0)
+    assert np.allclose(line, 1 / np.sqrt(8), atol=1e-9)
+    # noisy points: the exact radius is a lower bound of every line search, attained by one
+    X, y = c.X[:50], c.y[:50]
+    exact = prelu.relu_teacher_radius(X, y, c.mu_pos, c.mu_neg)
+    rng = np.random.default_rng(0)
+    dirs = rng.standard_normal((50, 30))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    assert np.all(prelu.radius_along(F, X, y, dirs, t_max=20.0, n_grid=50) >= exact - 1e-9)
+
+
+def test_centre_radius_of_Fp_matches_a_numerical_minimum():
+    for p, k_neg in [(3, 4), (2, 3), (1, 3), (1.5, 4), (4, 2)]:
+        closed = prelu.prelu_teacher_centre_radius(p, k_neg)
+        # coordinates: own positive centre a (from 1) and the k_neg negatives b (from 0)
+        cons = {"type": "eq", "fun": lambda z: np.maximum(z[0], 0) ** p - np.sum(np.maximum(z[1:], 0) ** p)}
+        best = min(minimize(lambda z: (1 - z[0]) ** 2 + np.sum(z[1:] ** 2), z0, constraints=[cons],
+                            method="SLSQP").fun
+                   for z0 in np.random.default_rng(0).uniform(0.05, 1, (20, k_neg + 1)))
+        assert abs(np.sqrt(best) - closed) < 1e-4, (p, k_neg)
+    assert np.isclose(prelu.prelu_teacher_centre_radius(3, 10), np.sqrt(2) / 2)
+    assert np.isclose(prelu.prelu_teacher_centre_radius(1, 3), 0.5)
+
+
+def test_gradient_flow_aligns_relu_neurons_with_class_averages():
+    c = orthogonal_clusters(60, 20, 2, 2, alpha=0.02, seed=0)
+    net = prelu.small_init(prelu.PReLUNet(20, 6, 1, dtype=torch.float64), 1e-4, seed=0)
+    assert torch.allclose(net.v.weight.abs()[0], net.hidden.weight.norm(dim=1))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: threads only add overhead
+    try:
+        hist = prelu.fit_gradient_flow(net, c.X, c.y, steps=600, lr=0.5, n_records=5)
+    finally:
+        torch.set_num_threads(threads)
+    assert hist.loss[-1] < 0.1 and hist.steps[-1] == 600 and len(hist.W) == len(hist.steps)
+    al = prelu.neuron_alignment(hist.W[-1], hist.v[-1], c.centres, 2)
+    own = np.where(al.sign > 0, al.cos_pos, al.cos_neg)
+    assert al.weighted(own) > 0.95 and np.isclose(al.weight.sum(), 1.0)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: prelu.PReLUNet(3, 2, 0.5), "p=0.5 is not accepted"),
+    (lambda: prelu.PReLUNet(0, 2, 1), "d=0 is not accepted"),
+    (lambda: prelu.PReLUNet(3, 2, 1, out=0), "out=0 is not accepted"),
+    (lambda: prelu.small_init(prelu.PReLUNet(3, 2, 1), 0.0), "scale=0.0 is not accepted"),
+    (lambda: prelu.prelu_teacher(np.eye(3), 3, 3), "k_pos=3 is not accepted"),
+    (lambda: prelu.prelu_teacher_centre_radius(3, 0), "k_neg=0 is not accepted"),
+    (lambda: prelu.fit_gradient_flow(prelu.PReLUNet(3, 2, 1), np.ones((2, 3)), np.ones(2), steps=5, lr=0.1,
+                                     loss="hinge"), "loss='hinge' is not accepted"),
+    (lambda: prelu.attack_direction(np.ones(3), np.ones(3)), "mu_pos == mu_neg is not accepted"),
+])
+def test_bad_arguments_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
