@@ -7,10 +7,13 @@ The discrete Fourier transform is the *unitary* one of the lecture's Definition 
 Images (the last two axes ``H, W``): :func:`centred_spectrum` (``|F x|`` with the zero
 frequency in the centre), :func:`radial_energy` and :func:`angular_energy` (how the spectral
 energy spreads over radius and orientation), :func:`mean_radial_frequency` and
-:func:`image_fourier_norm`.
+:func:`image_fourier_norm`; :func:`average_spectrum` (the mean ``|F x|`` over a batch),
+:func:`energy_above` (the share of energy beyond a radius) and :func:`spectral_support` (how many
+coefficients hold most of the energy, for the Fourier uncertainty principle).
 
 Used by: implicit-bias theory chapter (spectra of activations, Fourier sparsity of linear
-convolutional nets: :func:`fourier_sparsity`), attacks chapter (Fourier-l1 margin and the Fourier-l-infinity attack).
+convolutional nets: :func:`fourier_sparsity`), attacks chapter (Fourier-l1 margin and the Fourier-l-infinity attack),
+Fourier-bias chapter (the image spectra of predictors and adversarial perturbations).
 """
 from __future__ import annotations
 
@@ -149,3 +152,37 @@ def image_fourier_norm(x, p=1, image_dims: int = 3) -> np.ndarray:
         raise ValueError(f"an array of shape {spec.shape} is not accepted with image_dims={image_dims}")
     flat = spec.reshape(*spec.shape[:spec.ndim - image_dims], -1)
     return np.linalg.norm(flat, ord=p, axis=-1)
+
+
+def average_spectrum(x) -> np.ndarray:
+    """Mean of :func:`centred_spectrum` over every leading axis (inputs, channels): one ``H×W`` map.
+
+    Used by: Fourier-bias chapter (average spectra of perturbations over inputs)."""
+    spec = centred_spectrum(x)
+    return spec.reshape(-1, *spec.shape[-2:]).mean(0)
+
+
+def energy_above(x, cutoff: float) -> float:
+    """Share of the spectral energy (pooled over leading axes) at radius ``k_r > cutoff``
+    (cycles per image): a one-number "how much high frequency".
+
+    Used by: Fourier-bias chapter (kernel-size and depth sweeps)."""
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.integer, np.floating)) or cutoff < 0:
+        raise ValueError(f"cutoff={cutoff!r} is not accepted; use a radius >= 0")
+    energy = _energy(x)
+    radius, _ = frequency_grid(*energy.shape)
+    return float(energy[radius > cutoff].sum() / energy.sum())
+
+
+def spectral_support(x, energy: float = 0.9) -> int:
+    """Smallest number of 2-D DFT coefficients (of the last two axes, pooled over the others)
+    that together hold the share ``energy`` of ``||F x||_2^2``; with ``energy=1`` (up to 1e-12
+    relative) the number of non-zero coefficients. A spectrum concentrated on one frequency
+    pair gives 2, white noise nearly ``energy * H * W``.
+
+    Used by: Fourier-bias chapter (the Fourier uncertainty principle for bounded-width filters)."""
+    if not 0 < energy <= 1:
+        raise ValueError(f"energy={energy!r} is not accepted; use a share in (0, 1]")
+    e = np.sort(_energy(x).ravel())[::-1]
+    cum = np.cumsum(e) / e.sum()
+    return int(min(np.searchsorted(cum, energy - 1e-12) + 1, e.size))

@@ -79,3 +79,36 @@ def test_bad_image_input_is_named():
         fourier.angular_energy(np.ones((4, 4)), 0)
     with pytest.raises(ValueError, match="image_dims=4 is not accepted"):
         fourier.image_fourier_norm(np.ones((2, 4, 4)), 1, image_dims=4)
+
+
+# Helpers of the Fourier-bias chapter: average spectra, energy beyond a radius, spectral support.
+
+
+def test_average_spectrum_and_energy_above_a_radius():
+    x = np.stack([_plane_wave(16, 16, 0, 2), 2 * _plane_wave(16, 16, 5, 0)])  # (2, 3, 16, 16)
+    avg = fourier.average_spectrum(x)
+    assert avg.shape == (16, 16)
+    assert np.allclose(avg, fourier.centred_spectrum(x).mean(axis=(0, 1)))
+    # energies 1 : 4 at radii 2 and 5
+    assert fourier.energy_above(x, 3) == pytest.approx(0.8)
+    assert fourier.energy_above(x, 1) == pytest.approx(1.0)
+    assert fourier.energy_above(x, 6) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="cutoff=-1 is not accepted"):
+        fourier.energy_above(x, -1)
+
+
+def test_spectral_support_and_the_discrete_uncertainty_principle():
+    n = 16
+    assert fourier.spectral_support(_plane_wave(n, n, 3, 1, channels=1), 0.99) == 2  # a conjugate pair
+    delta = np.zeros((n, n))
+    delta[0, 0] = 1.0  # a one-pixel filter: white spectrum
+    assert fourier.spectral_support(delta, 1.0) == n * n
+    assert fourier.spectral_support(delta, 0.5) == n * n // 2
+    # Donoho-Stark: |supp g| * |supp F g| >= n^2 for every k×k filter g
+    rng = np.random.default_rng(0)
+    for k in (1, 2, 3, 5, 8, 16):
+        g = np.zeros((n, n))
+        g[:k, :k] = rng.standard_normal((k, k))
+        assert k * k * fourier.spectral_support(g, 1.0) >= n * n
+    with pytest.raises(ValueError, match="energy=0 is not accepted"):
+        fourier.spectral_support(delta, 0)
