@@ -12,10 +12,13 @@ Modules, one concern each:
 - :mod:`ibbook.convex`: exact convex programs (max-margin / min-norm classifiers, projections);
 - :mod:`ibbook.descent`: steepest descent on linear classifiers, gradient descent of one ReLU neuron;
 - :mod:`ibbook.fourier`: the unitary DFT, Fourier norms and spectra;
-- :mod:`ibbook.models`: small networks (deep linear, circular convolution, shallow ReLU, MLP);
+- :mod:`ibbook.models`: networks (theory models, the CIFAR-10 zoo, the mask chapters' classifiers);
 - :mod:`ibbook.train`: training loops;
 - :mod:`ibbook.expansions`: functions of one variable (spectra of activations, ReLU / SReLU expansions);
-- :mod:`ibbook.attacks`: closed-form attacks on linear models, DeepFool, foolbox wrappers.
+- :mod:`ibbook.attacks`: closed-form attacks on linear models, DeepFool, foolbox and torchattacks wrappers;
+- :mod:`ibbook.masks`: Fourier mask layer, batched mask engine, mask statistics and cached mask sets;
+- :mod:`ibbook.intrinsic_dim`: TwoNN and the Id correlation (shuffle) test;
+- :mod:`ibbook.prelu`: pReLU networks, their teacher classifiers and gradient flow.
 """
 from pathlib import Path
 
