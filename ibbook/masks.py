@@ -609,6 +609,7 @@ def _pipeline(model, *, n_train, epochs, n_test, param, objective, lam, lr, min_
               size, seed, data_root, device, progress, recompute):
     from ibbook.cache import cached
     from ibbook.data import load_cifar10, load_imagenette
+    from ibbook.train import predict
 
     check_choice("model", model, tuple(CLASSIFIERS))
     device = torch.device(device)
@@ -625,7 +626,7 @@ def _pipeline(model, *, n_train, epochs, n_test, param, objective, lam, lr, min_
     base = {"format": 1, "model": model, "train": trained.config, "n_test": n_test, "seed": seed, **mset}
 
     def essential():
-        ok = atk_predict(net, test.x, device) == test.y
+        ok = predict(net, test.x, device=device).argmax(1) == test.y
         r = train_masks(net, test.x[ok], test.y[ok], batch_size=batch_size, device=device, progress=progress,
                         desc="essential masks", **mset)
         return {"rows": torch.nonzero(ok).flatten(), "masks": r.full(int(test.x.shape[-1])).half(),
@@ -706,9 +707,3 @@ def mask_set(model: str = "resnet20", attack: str = "linf_fmn", *, eps: float | 
                    counts=counts, attack_stats=stats,
                    config={**base, "attack": attack, "eps": eps, "attack_steps": attack_steps},
                    essential_steps=ess["steps"][ei], adversarial_steps=adv["steps"][ai])
-
-
-def atk_predict(model: nn.Module, x: torch.Tensor, device) -> torch.Tensor:
-    """Predicted labels in batches (a thin wrapper over :func:`ibbook.train.predict`)."""
-    from ibbook.train import predict
-    return predict(model, x, device=device).argmax(1)
