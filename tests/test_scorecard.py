@@ -1,0 +1,123 @@
+"""The scorecard: verdicts from the committed result files, links to real sections, and a
+tampered result file flips the verdict it feeds."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ibbook import scorecard
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    """An empty $IBBOOK_RESULTS (read before the committed data/results)."""
+    monkeypatch.setenv("IBBOOK_RESULTS", str(tmp_path))
+    return tmp_path
+
+
+def tamper(folder: Path, chapter: str, scale: str, edit) -> None:
+    src = ROOT / "data" / "results" / chapter / f"{scale}.json"
+    data = json.loads(src.read_text())
+    edit(data["results"])
+    (folder / chapter).mkdir(parents=True, exist_ok=True)
+    (folder / chapter / f"{scale}.json").write_text(json.dumps(data))
+
+
+def row(rows, source, item, claim_start=""):
+    found = [r for r in rows if r["source"] == source and r["item"] == item
+             and r["claim"].startswith(claim_start)]
+    assert len(found) == 1, (source, item, claim_start, len(found))
+    return found[0]
+
+
+def test_every_verdict_is_one_of_the_five(results):
+    rows = scorecard.build()
+    assert len(rows) == len(scorecard.ENTRIES) > 40
+    assert {r["verdict"] for r in rows} <= set(scorecard.VERDICTS)
+    assert sum(scorecard.counts(rows).values()) == len(rows)
+
+
+def test_committed_results_give_the_expected_kinds_of_verdict(results):
+    # only the committed full / medium files (small.json files are not committed)
+    rows = scorecard.build(("full", "medium"))
+    assert row(rows, "000", "Lemma 2.1")["verdict"] == "verified"
+    assert row(rows, "000", "Lemma 2.1")["scale"] == "full"
+    assert row(rows, "000", "eq. 14 as printed")["verdict"] == "not reproduced"
+    assert row(rows, "002", "abstract: depth")["scale"] == "medium"
+
+
+def write_results(folder: Path, chapter: str, scale: str, results: dict) -> None:
+    (folder / chapter).mkdir(parents=True, exist_ok=True)
+    record = {"scale": scale, "device": "cpu", "data_variants": {}}
+    (folder / chapter / f"{scale}.json").write_text(
+        json.dumps({"record": record, "results": results}))
+
+
+def test_sources_are_the_bibliography_keys():
+    bib = (ROOT / "references.bib").read_text()
+    for key, _ in scorecard.SOURCES.values():
+        assert f"{{{key}," in bib
+    assert {e.source for e in scorecard.ENTRIES} == set(scorecard.SOURCES)
+
+
+def test_every_link_points_at_a_section_of_its_chapter():
+    for entry in scorecard.ENTRIES:
+        cells = json.loads((ROOT / "chapters" / f"{entry.chapter}.ipynb").read_text())["cells"]
+        heads = [line.lstrip("#").strip() for c in cells if c["cell_type"] == "markdown"
+                 for line in "".join(c["source"]).splitlines() if re.match(r"#{2,4} ", line)]
+        assert entry.section in heads, (entry.chapter, entry.section)
+
+
+def test_slug_matches_sphinx_ids():
+    assert scorecard.slug("1. Gradient descent on separable data finds the max-margin "
+                          "direction") == "gradient-descent-on-separable-data-finds-the-max-margin-direction"
+    assert scorecard.slug("4. Wide shallow ReLU networks: rich regime → linear spline") == \
+        "wide-shallow-relu-networks-rich-regime-linear-spline"
+    assert scorecard.slug("Robustness against $K$") == "robustness-against-k"
+
+
+def test_tampered_theorem_check_flips_verified(results):
+    tamper(results, "attacks", "full", lambda r: r.update(lemma21_max_rel_dev=0.5))
+    got = row(scorecard.build(), "000", "Lemma 2.1")
+    assert got["verdict"] == "not reproduced" and "0.5" in got["ours"]
+
+
+def test_number_within_tolerance_is_reproduced_and_outside_is_not(results):
+    entry = next(e for e in scorecard.ENTRIES if e.item == "Table 1, Id")
+    write_results(results, "intrinsic_dim", "medium", {"spiral": {"id": 1.03}})
+    assert scorecard.evaluate(entry, ("medium",))["verdict"] == "reproduced"
+    write_results(results, "intrinsic_dim", "medium", {"spiral": {"id": 1.5}})
+    got = scorecard.evaluate(entry, ("medium",))
+    assert got["verdict"] == "not reproduced" and "1.5" in got["ours"]
+    assert got["run"] == "medium, cpu"
+
+
+def test_tampered_finding_flips_qualitative(results):
+    def flip(r):
+        for k, v in r["verdicts"].items():
+            if "full conv has a sparser beta^" in k:
+                r["verdicts"][k] = "does not hold" + v[len("holds"):]
+    before = row(scorecard.build(), "001", "Table 1", "linear: full conv has a sparser beta^")
+    tamper(results, "fourier_bias", "medium", flip)
+    after = row(scorecard.build(), "001", "Table 1", "linear: full conv has a sparser beta^")
+    assert (before["verdict"], after["verdict"]) == ("qualitatively reproduced", "not reproduced")
+
+
+def test_a_missing_number_says_not_recorded(results):
+    tamper(results, "attacks", "full", lambda r: r.pop("lemma21_max_rel_dev"))
+    got = scorecard.evaluate(next(e for e in scorecard.ENTRIES if e.item == "Lemma 2.1"),
+                             ("full",))
+    assert got["verdict"] == "not run at this scale"
+    assert "not recorded" in got["ours"] and "lemma21_max_rel_dev" in got["ours"]
+    none = scorecard.evaluate(scorecard.ENTRIES[0], ("huge",))
+    assert none["verdict"] == "not run at this scale" and "no result file" in none["ours"]
+
+
+def test_html_table_links_to_the_chapter_page(results):
+    rows = [r for r in scorecard.build() if r["source"] == "004"]
+    html = scorecard.html_table(rows)
+    assert html.count("<tr>") == len(rows) + 1
+    assert 'href="prelu.html#robustness-against-k"' in html
