@@ -309,10 +309,14 @@ ENTRIES: tuple[Entry, ...] = (
            "\"final network adversarial attacks lag behind\""),
           ("Fig. 3 top", "the minimal l2 perturbation shrinks", "L2 norm of delta decreases"),
           ("Fig. 3 top", "the minimal l-inf perturbation shrinks", "L_inf norm decreases"),
-          ("Figs. 2b, 3", "PGD perturbations move to higher frequencies", "higher k_r"),
-          ("Figs. 2b, 3", "DeepFool-l2 perturbations move to higher frequencies", "higher k_r"),
-          ("Fig. 2c", "the angular energy of PGD perturbations becomes more uniform",
-           "more uniform angular energy"),
+          *((fig, f"{what} {since}", paper)
+            for since in ("from initialisation", "after the first epoch")
+            for fig, what, paper in (
+                ("Figs. 2b, 3", "PGD perturbations move to higher frequencies", "higher k_r"),
+                ("Figs. 2b, 3", "DeepFool-l2 perturbations move to higher frequencies",
+                 "higher k_r"),
+                ("Fig. 2c", "the angular energy of PGD perturbations becomes more uniform",
+                 "more uniform angular energy"))),
           ("Figs. 1, 6, 7", "ReLU changes: adversarial above random", "more ReLU changes"),
           ("Figs. 1, 6, 7", "roughness: adversarial above random", "rougher paths"))),
     # 002: Caro et al. 2024
