@@ -23,17 +23,21 @@ Contents:
   model's own forward + input-gradient rate (the physical limit of the engine);
 - statistics: :func:`masked_predict` (logits under ``M`` or its complement ``1 - M``),
   :func:`radial_profile` (mean mask value per frequency ring), :func:`mean_radius`
-  (mask-weighted mean radial frequency per mask), :func:`centred` (zero frequency in the middle);
+  (mask-weighted mean radial frequency per mask), :func:`angular_profile` and
+  :func:`axis_share` (share of the mask weight per direction of the frequency, beside the
+  same for the mask's ring average), :func:`centred` (zero frequency in the middle);
 - mask sets for later chapters: :func:`classifier` trains (cached) the chapter's classifiers by
   name, :func:`mask_set` computes (cached under ``<artefacts>/masks``) or loads the essential and
-  adversarial masks of a model and attack as a :class:`MaskSet` (aligned pairs with image ids,
-  labels, adversarial labels, attack and model); :func:`essential_masks` gives all essential
-  masks (:class:`EssentialMasks`). The intrinsic-dimension chapter calls
-  ``mask_set("resnet20", "linf_fmn", **settings)`` with the Fourier-mask chapter's settings
-  (printed there) and gets the same masks back, from the cache or recomputed.
+  adversarial masks of a model (and its data set, :data:`CLASSIFIERS`) and attack as a
+  :class:`MaskSet` (aligned pairs with image ids, labels, adversarial labels, attack and model);
+  :func:`essential_masks` gives all essential masks (:class:`EssentialMasks`). The settings of
+  each scale and model are in :data:`MASK_SET_SCALES` (:func:`mask_set_settings`), the models
+  with mask sets at each scale in :data:`MASK_SET_MODELS`; the intrinsic-dimension chapter calls
+  ``mask_set(model, "linf_fmn", **mask_set_settings(scale, seed, model))`` as the Fourier-mask
+  chapter does and gets the same masks back, from the cache or recomputed.
 
-Used by: Fourier-mask chapter (every part), intrinsic-dimension chapter (:func:`mask_set`),
-``bench/bench_masks.py``.
+Used by: Fourier-mask chapter (every part), intrinsic-dimension chapter (:func:`mask_set`,
+:func:`mask_set_settings`), ``bench/bench_masks.py``.
 """
 from __future__ import annotations
 
@@ -501,6 +505,62 @@ def mean_radius(full_masks: torch.Tensor) -> np.ndarray:
     return ((m * r).flatten(1).sum(1) / m.flatten(1).sum(1).clamp_min(1e-12)).numpy()
 
 
+def _angle(h: int, w: int) -> torch.Tensor:
+    """Angle of every frequency of a full mask (FFT layout) in degrees, folded to [0, 180), since
+    ``M(k)`` and ``M(-k)`` act together; 0 is the horizontal frequency axis (``k_y = 0``)."""
+    ky = (torch.fft.fftfreq(h) * h)[:, None].double()
+    kx = (torch.fft.fftfreq(w) * w)[None, :].double()
+    return torch.rad2deg(torch.atan2(ky, kx)).remainder(180.0)
+
+
+def _check_bins(n_bins) -> None:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2 or n_bins % 2:
+        raise ValueError(f"n_bins={n_bins!r} is not accepted; use an even integer >= 2")
+
+
+def angular_profile(full_masks: torch.Tensor, n_bins: int = 8, *,
+                    isotropic: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each mask's weight (channel mean, zero frequency left out) in ``n_bins`` sectors
+    of ``180 / n_bins`` degrees, the first centred on the horizontal axis (so 0 and 90 degrees,
+    the two frequency axes, sit in the middle of a sector): ``(sector centre in degrees,
+    shares)``, shares N×n_bins summing to 1 per mask (0 for an all-zero mask).
+
+    ``isotropic=True`` gives the same for the mask's ring average (every frequency replaced by
+    the mean of its ring, :func:`radial_profile`): what a mask with the same radial profile and
+    no preferred direction would give on this grid. Low frequencies are few and sit mostly on
+    the axes, so the two must be compared, not the shares with ``1 / n_bins``.
+
+    Used by: Fourier-mask chapter (angular distribution of the masks of natural, PGD-trained
+    and augmented networks)."""
+    _check_bins(n_bins)
+    if full_masks.ndim != 4:
+        raise ValueError(f"masks of shape {tuple(full_masks.shape)} are not accepted; use N×C×H×W full masks")
+    h, w = full_masks.shape[-2:]
+    vals = full_masks.double().mean(1)
+    ring = torch.round(_radius(h, w)).long()
+    if isotropic:
+        sums = torch.zeros(len(vals), int(ring.max()) + 1, dtype=vals.dtype)
+        sums.index_add_(1, ring.flatten(), vals.flatten(1))
+        means = sums / torch.bincount(ring.flatten()).to(vals.dtype)
+        vals = means[:, ring]
+    width = 180.0 / n_bins
+    sector = torch.floor((_angle(h, w) + width / 2) / width).long() % n_bins
+    keep = _radius(h, w) > 0
+    flat = vals.flatten(1)[:, keep.flatten()]
+    out = torch.zeros(len(vals), n_bins, dtype=vals.dtype).index_add_(1, sector[keep], flat)
+    out = out / out.sum(1, keepdim=True).clamp_min(1e-300)
+    return np.arange(n_bins) * width, out.numpy()
+
+
+def axis_share(full_masks: torch.Tensor, n_bins: int = 8, *, isotropic: bool = False) -> np.ndarray:
+    """Share of each mask's weight (zero frequency left out) in the two sectors of
+    :func:`angular_profile` centred on the frequency axes (0 and 90 degrees).
+
+    Used by: Fourier-mask chapter (one number for how much the masks prefer the axes)."""
+    _, shares = angular_profile(full_masks, n_bins, isotropic=isotropic)
+    return shares[:, 0] + shares[:, n_bins // 2]
+
+
 # ------------------------------------------------------------------------------------ mask sets
 
 #: Classifiers of the chapter and the data they are trained on (see :func:`classifier`).
@@ -508,17 +568,19 @@ CLASSIFIERS = {"resnet20": "cifar10", "cct7": "cifar10", "resnet18_imagenette": 
 
 
 def classifier(name: str, *, n_train: int | None, epochs: int, seed: int = 0, size: int | None = None,
-               augment: str = "flip_crop", adversarial: dict | None = None, data_root=None,
-               device: torch.device | str = "cpu", progress: bool = True):
+               batch_size: int = 128, augment: str = "flip_crop", adversarial: dict | None = None,
+               data_root=None, device: torch.device | str = "cpu", progress: bool = True):
     """Train (or load from the cache) the classifier ``name`` of :data:`CLASSIFIERS` on its data set.
 
     Recipes (Basile et al., appendix A.1, without pretrained weights, which are not available
-    offline): ResNet-20 and ResNet-18: SGD, momentum 0.9, weight decay 1e-4, lr 0.1 divided by 10
-    after 50 % and 75 % of the epochs (ResNet-20's 200-epoch recipe, scaled); VGG11: the same with
-    lr 0.05 and weight decay 5e-4; CCT-7 (trained from scratch): Adam, lr 5e-4, no drops.
-    ``n_train`` class-stratified training images (None: all); ``size`` resizes Imagenette; random
-    flips and crops unless ``augment`` says otherwise; ``adversarial`` as in
-    :func:`ibbook.train.train_classifier`.
+    offline): ResNet-20: SGD, momentum 0.9, weight decay 1e-4, lr 0.1 divided by 10 after 50 % and
+    75 % of the epochs (its 200-epoch recipe, scaled); ResNet-18: Adam as in the source, lr 1e-3
+    (constant: the source's cyclic schedule peaks at 1e-2 for a fine-tuned head only); VGG11
+    (with batch norm, from scratch): Adam, lr 1e-4; CCT-7 (from scratch): Adam, lr 5e-4; no drops
+    for the Adam recipes. ``n_train`` class-stratified training images (None: all); ``size``
+    resizes Imagenette; ``batch_size`` images per step (128; smaller for few images, so that a
+    short run takes more steps); random flips and crops unless ``augment`` says otherwise;
+    ``adversarial`` as in :func:`ibbook.train.train_classifier`.
     Returns ``(Trained, ImageData of the training set)``.
     """
     from ibbook import models
@@ -533,17 +595,67 @@ def classifier(name: str, *, n_train: int | None, epochs: int, seed: int = 0, si
         data = load_imagenette("train", n=n_train, seed=seed, data_root=data_root, size=size, grayscale=gray)
     drops = (max(1, epochs // 2), max(1, (3 * epochs) // 4)) if epochs >= 4 else ()
     opt = dict(optimizer="sgd", lr=0.1, weight_decay=1e-4)
-    if name == "cct7":
-        opt = dict(optimizer="adam", lr=5e-4, weight_decay=0.0)
+    adam_lr = {"cct7": 5e-4, "resnet18_imagenette": 1e-3, "vgg11_gray": 1e-4}
+    if name in adam_lr:
+        opt = dict(optimizer="adam", lr=adam_lr[name], weight_decay=0.0)
         drops = ()
-    elif name == "vgg11_gray":
-        opt = dict(optimizer="sgd", lr=0.05, weight_decay=5e-4)
     kw = {"num_classes": 10}
     key = {"model": name, "dataset": CLASSIFIERS[name], "size": size, "variant": data.variant}
     trained = train_classifier(lambda: models.build_model(name, **kw), data.x, data.y, key=key, epochs=epochs,
-                               batch_size=128, lr_drops=tuple(sorted(set(drops))), augment=augment,
+                               batch_size=batch_size, lr_drops=tuple(sorted(set(drops))), augment=augment,
                                adversarial=adversarial, seed=seed, device=device, progress=progress, **opt)
     return trained, data
+
+
+#: The mask steps of every mask set at each scale (the sources': at least 500 steps, at most
+#: 5000, tolerance 1e-5; the small scale cuts them so that a CPU runs the chapter in minutes).
+_MASK_STEPS = {"small": dict(min_steps=100, max_steps=200, tol=1e-4, batch_size=64),
+               "full": dict(min_steps=500, max_steps=5000, tol=1e-5, batch_size=256)}
+
+#: Settings of the mask sets (classifier training and mask training) per scale and model, the
+#: keyword arguments of :func:`mask_set` and :func:`essential_masks` apart from ``seed``:
+#: ``n_train`` training images and ``epochs`` of the classifier (:func:`classifier`), ``size``
+#: (Imagenette side in pixels), ``n_test`` test images that get masks (None: the whole split),
+#: and the mask steps. ``full`` is the sources' scale (all training images, whole test split;
+#: the epochs of a from-scratch training, since no pretrained weights are available offline).
+#: Used by: Fourier-mask chapter (computes the mask sets), intrinsic-dimension chapter (loads
+#: the same ones from the cache, or recomputes them), through :func:`mask_set_settings`.
+MASK_SET_SCALES = {
+    "small": {
+        "resnet20": dict(n_train=3000, epochs=4, n_test=60, **_MASK_STEPS["small"]),
+        "cct7": dict(n_train=500, epochs=2, train_batch=32, n_test=60, **_MASK_STEPS["small"]),
+        "resnet18_imagenette": dict(n_train=1000, epochs=4, size=64, train_batch=32, n_test=60,
+                                    **_MASK_STEPS["small"]),
+        "vgg11_gray": dict(n_train=1000, epochs=3, size=32, train_batch=32, n_test=60, **_MASK_STEPS["small"]),
+    },
+    "full": {
+        "resnet20": dict(n_train=50000, epochs=200, n_test=10000, **_MASK_STEPS["full"]),
+        "cct7": dict(n_train=50000, epochs=200, n_test=10000, **_MASK_STEPS["full"]),
+        "resnet18_imagenette": dict(n_train=None, epochs=40, size=224, n_test=None, **_MASK_STEPS["full"]),
+        "vgg11_gray": dict(n_train=None, epochs=40, size=224, n_test=None, **_MASK_STEPS["full"]),
+    },
+}
+
+
+#: The models whose mask sets (essential and adversarial, every attack) each scale computes.
+#: CCT-7 needs about 0.1 s per mask step and image on two CPU cores, so its mask sets are left to
+#: the full scale; at the small scale it is trained for its accuracy alone, and VGG11 (grayscale)
+#: gets essential masks only (the lecture's mask-against-complement test) at every scale.
+#: Used by: Fourier-mask and intrinsic-dimension chapters.
+MASK_SET_MODELS = {"small": ("resnet20", "resnet18_imagenette"),
+                   "full": ("resnet20", "cct7", "resnet18_imagenette")}
+
+
+def mask_set_settings(scale: str, seed: int, model: str = "resnet20") -> dict:
+    """The keyword arguments of :func:`mask_set` for ``model`` at ``scale`` (a key of
+    :data:`MASK_SET_SCALES`) with ``seed``: pass them as ``mask_set(model, attack, **settings)``.
+
+    Used by: Fourier-mask chapter and intrinsic-dimension chapter (the same mask sets)."""
+    check_choice("scale", scale, MASK_SET_SCALES)
+    check_choice("model", model, MASK_SET_SCALES[scale])
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r} is not accepted; use a non-negative integer")
+    return {**MASK_SET_SCALES[scale][model], "seed": int(seed)}
 
 
 @dataclass
@@ -577,10 +689,15 @@ class MaskSet:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def dataset(self) -> str:
+        """The data set of the images (:data:`CLASSIFIERS`)."""
+        return CLASSIFIERS[self.model]
+
     def describe(self) -> str:
         c = self.counts
-        return (f"{self.model}, {self.attack}: {len(self)} mask pairs ({c['images']} test images, "
-                f"{c['correct']} correct, {c['fooled']} fooled)")
+        return (f"{self.model} ({self.dataset}), {self.attack}: {len(self)} mask pairs ({c['images']} test "
+                f"images, {c['correct']} correct, {c['fooled']} fooled)")
 
 
 @dataclass
@@ -600,21 +717,35 @@ class EssentialMasks:
     model: str
     config: dict
 
+    @property
+    def dataset(self) -> str:
+        """The data set of the images (:data:`CLASSIFIERS`)."""
+        return CLASSIFIERS[self.model]
+
 
 _PIPELINE_DEFAULTS = dict(n_train=4000, epochs=5, n_test=100, param="full", objective="ce_l1", lam=0.01, lr=0.01,
-                          min_steps=500, max_steps=5000, tol=1e-4, batch_size=64, size=None, seed=0)
+                          min_steps=500, max_steps=5000, tol=1e-4, batch_size=64, size=None, seed=0,
+                          train_batch=128)
+
+
+def _check_dataset(model: str, dataset: str | None) -> None:
+    """``dataset`` (when given) must be the one ``model`` is trained on."""
+    check_choice("model", model, tuple(CLASSIFIERS))
+    if dataset is not None and dataset != CLASSIFIERS[model]:
+        raise ValueError(f"dataset={dataset!r} is not accepted for model={model!r}; use "
+                         f"{CLASSIFIERS[model]!r} (or None)")
 
 
 def _pipeline(model, *, n_train, epochs, n_test, param, objective, lam, lr, min_steps, max_steps, tol, batch_size,
-              size, seed, data_root, device, progress, recompute):
+              size, seed, train_batch, data_root, device, progress, recompute):
     from ibbook.cache import cached
     from ibbook.data import load_cifar10, load_imagenette
     from ibbook.train import predict
 
     check_choice("model", model, tuple(CLASSIFIERS))
     device = torch.device(device)
-    trained, _ = classifier(model, n_train=n_train, epochs=epochs, seed=seed, size=size, data_root=data_root,
-                            device=device, progress=progress)
+    trained, _ = classifier(model, n_train=n_train, epochs=epochs, seed=seed, size=size, batch_size=train_batch,
+                            data_root=data_root, device=device, progress=progress)
     net = trained.model
     if CLASSIFIERS[model] == "cifar10":
         test = load_cifar10("test", n=n_test, seed=seed + 1, data_root=data_root)
@@ -636,9 +767,12 @@ def _pipeline(model, *, n_train, epochs, n_test, param, objective, lam, lr, min_
     return net, test, base, mset, ess
 
 
-def essential_masks(model: str = "resnet20", *, data_root=None, device: torch.device | str = "cpu",
-                    progress: bool = True, recompute: bool = False, **settings) -> EssentialMasks:
+def essential_masks(model: str = "resnet20", *, dataset: str | None = None, data_root=None,
+                    device: torch.device | str = "cpu", progress: bool = True, recompute: bool = False,
+                    **settings) -> EssentialMasks:
     """The essential masks of :func:`mask_set` alone (same settings, same cache entry)."""
+    _check_dataset(model, dataset)
+    _check_keys(settings)
     kw = {**_PIPELINE_DEFAULTS, **settings}
     _, test, base, _, ess = _pipeline(model, data_root=data_root, device=device, progress=progress,
                                       recompute=recompute, **kw)
@@ -648,15 +782,24 @@ def essential_masks(model: str = "resnet20", *, data_root=None, device: torch.de
                           loss=ess["loss"], model=model, config={**base, "kind": "essential"})
 
 
-def mask_set(model: str = "resnet20", attack: str = "linf_fmn", *, eps: float | None = None,
-             attack_steps: int | None = None, data_root=None, device: torch.device | str = "cpu",
-             progress: bool = True, recompute: bool = False, **settings) -> MaskSet:
-    """Essential and adversarial Fourier masks of ``model`` (see :func:`classifier`) under
+def _check_keys(settings: dict) -> None:
+    bad = set(settings) - set(_PIPELINE_DEFAULTS)
+    if bad:
+        raise ValueError(f"settings {sorted(bad)} are not accepted; use {', '.join(sorted(_PIPELINE_DEFAULTS))}")
+
+
+def mask_set(model: str = "resnet20", attack: str = "linf_fmn", *, dataset: str | None = None,
+             eps: float | None = None, attack_steps: int | None = None, data_root=None,
+             device: torch.device | str = "cpu", progress: bool = True, recompute: bool = False,
+             **settings) -> MaskSet:
+    """Essential and adversarial Fourier masks of ``model`` (see :func:`classifier`; ``dataset``,
+    when given, is checked against the data set ``model`` is trained on, :data:`CLASSIFIERS`) under
     ``attack`` (a name of :data:`ibbook.attacks.IMAGE_ATTACKS`, foolbox defaults; ``eps`` for
     fixed-budget attacks, ``attack_steps`` to change the number of steps), on ``n_test``
     class-stratified test images, cached under ``<artefacts>/masks``.
 
-    ``settings`` (defaults in brackets): ``n_train`` (4000) and ``epochs`` (5) of the classifier,
+    ``settings`` (defaults in brackets; :func:`mask_set_settings` gives each scale's): ``n_train``
+    (4000), ``epochs`` (5) and ``train_batch`` (128; images per training step) of the classifier,
     ``n_test`` (100), ``seed`` (0), ``size`` (None; Imagenette side), and the mask settings of
     :func:`train_masks`: ``param`` ("full"), ``objective`` ("ce_l1"), ``lam`` (0.01), ``lr`` (0.01),
     ``min_steps`` (500), ``max_steps`` (5000), ``tol`` (1e-4), ``batch_size`` (64; not part of the
@@ -666,10 +809,9 @@ def mask_set(model: str = "resnet20", attack: str = "linf_fmn", *, eps: float | 
     from ibbook import attacks as atk
     from ibbook.cache import cached
 
+    _check_dataset(model, dataset)
     check_choice("attack", attack, atk.IMAGE_ATTACKS)
-    bad = set(settings) - set(_PIPELINE_DEFAULTS)
-    if bad:
-        raise ValueError(f"settings {sorted(bad)} are not accepted; use {', '.join(sorted(_PIPELINE_DEFAULTS))}")
+    _check_keys(settings)
     kw = {**_PIPELINE_DEFAULTS, **settings}
     net, test, base, mset, ess = _pipeline(model, data_root=data_root, device=device, progress=progress,
                                            recompute=recompute, **kw)

@@ -1,4 +1,5 @@
 """Fourier mask layer, parametrisations, objectives and the batched engine (ibbook.masks)."""
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -122,3 +123,68 @@ def test_statistics():
     ones = torch.ones(2, 3, 8, 8)
     assert torch.allclose(masks.masked_predict(net, x, ones), net(x), atol=1e-5)
     assert torch.allclose(masks.masked_predict(net, x, ones, complement=True), net(torch.zeros_like(x)), atol=1e-5)
+
+
+def one_frequency(ky, kx, h=8, w=8):
+    """A full mask that keeps the frequency pair (ky, kx), (-ky, -kx) only."""
+    m = torch.zeros(1, 3, h, w)
+    m[0, :, ky % h, kx % w] = m[0, :, -ky % h, -kx % w] = 1
+    return m
+
+
+@pytest.mark.parametrize("ky, kx, sector", [(0, 1, 0), (0, 3, 0), (2, 0, 4), (1, 1, 2), (1, -1, 6), (1, 3, 1)])
+def test_angular_profile_puts_a_frequency_in_the_sector_of_its_direction(ky, kx, sector):
+    centres, shares = masks.angular_profile(one_frequency(ky, kx), 8)
+    assert centres.tolist() == [0, 22.5, 45, 67.5, 90, 112.5, 135, 157.5]
+    assert shares[0, sector] == pytest.approx(1.0) and shares.sum() == pytest.approx(1.0)
+    assert masks.axis_share(one_frequency(ky, kx), 8)[0] == pytest.approx(1.0 if sector in (0, 4) else 0.0)
+
+
+def test_angular_profile_leaves_out_the_zero_frequency_and_compares_with_the_ring_average():
+    m = one_frequency(0, 1) + one_frequency(0, 0)  # DC counts for nothing
+    assert masks.angular_profile(m, 4)[1][0].tolist() == pytest.approx([1, 0, 0, 0])
+    # ring 1 of an 8x8 grid: 4 axis and 4 diagonal frequencies (|k| = 1 and sqrt 2 round to 1), so the ring
+    # average of a mask on the horizontal axis spreads half of its weight onto the diagonals
+    iso = masks.angular_profile(m, 4, isotropic=True)[1][0]
+    assert iso.tolist() == pytest.approx([0.25, 0.25, 0.25, 0.25])
+    # a mask that is already constant on rings is its own ring average
+    ring = torch.round(masks._radius(8, 8))
+    radial = torch.exp(-ring).expand(2, 3, 8, 8)
+    assert np.allclose(masks.angular_profile(radial)[1], masks.angular_profile(radial, isotropic=True)[1])
+    assert masks.axis_share(torch.zeros(1, 3, 8, 8)).tolist() == [0.0]
+
+
+@pytest.mark.parametrize("bad", [3, 0, True, 2.0])
+def test_angular_profile_rejects_bad_bin_counts(bad):
+    with pytest.raises(ValueError, match=f"n_bins={bad!r} is not accepted; use an even integer"):
+        masks.angular_profile(torch.ones(1, 3, 8, 8), bad)
+    with pytest.raises(ValueError, match=r"shape \(3, 8, 8\) are not accepted"):
+        masks.angular_profile(torch.ones(3, 8, 8))
+
+
+def test_mask_set_settings_keep_the_committed_small_resnet20_run_and_cover_every_model():
+    # the cache keys of the committed small-scale mask sets depend on exactly these values
+    assert masks.mask_set_settings("small", 0) == dict(n_train=3000, epochs=4, n_test=60, min_steps=100,
+                                                       max_steps=200, tol=1e-4, batch_size=64, seed=0)
+    assert masks.mask_set_settings("full", 3, "cct7")["seed"] == 3
+    for scale, per_model in masks.MASK_SET_SCALES.items():
+        assert set(per_model) == set(masks.CLASSIFIERS), scale
+        assert set(masks.MASK_SET_MODELS[scale]) <= set(per_model)
+        for kw in per_model.values():
+            assert set(kw) <= set(masks._PIPELINE_DEFAULTS) and kw["min_steps"] <= kw["max_steps"]
+    assert set(masks.MASK_SET_MODELS) == set(masks.MASK_SET_SCALES)
+
+
+def test_mask_set_settings_and_mask_set_reject_bad_values():
+    with pytest.raises(ValueError, match="scale='huge' is not accepted; use one of 'small', 'full'"):
+        masks.mask_set_settings("huge", 0)
+    with pytest.raises(ValueError, match="model='vgg16' is not accepted; use one of 'resnet20'"):
+        masks.mask_set_settings("small", 0, "vgg16")
+    with pytest.raises(ValueError, match="seed=-1 is not accepted"):
+        masks.mask_set_settings("small", -1)
+    with pytest.raises(ValueError, match="dataset='imagenette' is not accepted for model='resnet20'; use 'cifar10'"):
+        masks.mask_set("resnet20", "linf_fmn", dataset="imagenette")
+    with pytest.raises(ValueError, match="dataset='cifar10' is not accepted for model='vgg11_gray'"):
+        masks.essential_masks("vgg11_gray", dataset="cifar10")
+    with pytest.raises(ValueError, match=r"settings \['epoch'\] are not accepted"):
+        masks.essential_masks("resnet20", epoch=3)

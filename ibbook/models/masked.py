@@ -8,13 +8,15 @@
   convolution + max-pool tokenizer, 7 pre-norm transformer layers (width 256, 4 heads, MLP ratio
   2, stochastic depth 0.1), learnt position embeddings and sequence pooling; about 3.7 M weights;
 - ``"resnet18_imagenette"``: torchvision's ResNet-18 with a 10-class head (Imagenette);
-- ``"vgg11_gray"``: torchvision's VGG11 with a one-channel first layer and a 10-class head, for
-  grayscale Imagenette as in the lecture.
+- ``"vgg11_gray"``: torchvision's VGG11 (the variant with batch norm after every convolution,
+  which trains from scratch in a few epochs where the plain one stays at chance) with a
+  one-channel first layer and a 10-class head, for grayscale Imagenette as in the lecture.
 
 Each constructor takes ``num_classes`` (10); the normalisation of the data set is put inside the
 model with :class:`ibbook.models.Normalized`. No pretrained weights are used (none offline).
 
-Used by: Fourier-mask chapter (:func:`ibbook.masks.classifier`), intrinsic-dimension chapter.
+Used by: Fourier-mask chapter (:func:`ibbook.masks.classifier`; every model is trained at every
+scale, at reduced size and resolution at the small one), intrinsic-dimension chapter.
 """
 from __future__ import annotations
 
@@ -160,10 +162,11 @@ def resnet18_imagenette(num_classes: int = 10) -> nn.Module:
 
 @register("vgg11_gray")
 def vgg11_gray(num_classes: int = 10) -> nn.Module:
-    """torchvision's VGG11 for one-channel (grayscale) images (random initialisation)."""
+    """torchvision's VGG11 with batch norm (``vgg11_bn``) for one-channel (grayscale) images
+    (random initialisation)."""
     import torchvision
 
-    net = torchvision.models.vgg11(weights=None, num_classes=num_classes)
+    net = torchvision.models.vgg11_bn(weights=None, num_classes=num_classes)
     first = net.features[0]
     net.features[0] = nn.Conv2d(1, first.out_channels, first.kernel_size, first.stride, first.padding)
     return Normalized(net, GRAY_MEAN, GRAY_STD)
