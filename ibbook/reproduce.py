@@ -267,6 +267,10 @@ def run_dask(jobs: Sequence[Job], chosen: Sequence[str], *, workers: int = 2,
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
+    # Starting a LocalCluster writes OMP_NUM_THREADS=1 (and MKL_/OPENBLAS_ ones) into this
+    # process's environment for its workers; everything started later from this process (e.g.
+    # notebook kernels) would inherit one thread, and torch would give other floats. Restore it.
+    saved_env = dict(os.environ)
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
@@ -288,6 +292,8 @@ def run_dask(jobs: Sequence[Job], chosen: Sequence[str], *, workers: int = 2,
     finally:
         if cluster is not None:
             cluster.close()
+        os.environ.clear()
+        os.environ.update(saved_env)
     return entries
 
 

@@ -1,6 +1,7 @@
 """One command to reproduce the book: dependency order, bad input, resume rule, log format, and
 a real run of two tiny chapters through dask.distributed with a local cluster of 2 workers."""
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -130,9 +131,12 @@ def test_local_engine_runs_in_order_logs_and_resumes(fake_root, tmp_path):
 
 def test_dask_engine_with_a_local_cluster_of_two_workers(fake_root, tmp_path):
     out = tmp_path / "out"
+    env = dict(os.environ)
     entries = reproduce.reproduce(scale="small", device="cpu", out=out, root=fake_root,
                                   engine="dask", workers=2)
     check_ran_in_order(out, entries)
+    # the cluster's OMP_NUM_THREADS=1 must not leak into what this process starts later
+    assert dict(os.environ) == env
 
 
 def test_book_sources_use_the_executed_notebooks(tmp_path):
