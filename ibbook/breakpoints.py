@@ -61,12 +61,16 @@ def count_relu_units(model: torch.nn.Module, shape) -> int:
 
 def path_points(x: torch.Tensor, direction: torch.Tensor, n_points: int) -> torch.Tensor:
     """``x + t * direction`` at ``n_points`` equally spaced ``t`` from 0 to 1: shape (N, T, *x.shape[1:])."""
+    _check_path(x, direction, n_points)
+    t = torch.linspace(0, 1, n_points, dtype=x.dtype, device=x.device)
+    return x.unsqueeze(1) + t.view(1, -1, *[1] * (x.dim() - 1)) * direction.unsqueeze(1)
+
+
+def _check_path(x: torch.Tensor, direction: torch.Tensor, n_points: int) -> None:
     if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
         raise ValueError(f"n_points={n_points!r} is not accepted; use an integer >= 2")
     if x.shape != direction.shape:
         raise ValueError(f"direction has shape {tuple(direction.shape)} and x {tuple(x.shape)}; give the same shape")
-    t = torch.linspace(0, 1, n_points, dtype=x.dtype, device=x.device)
-    return x.unsqueeze(1) + t.view(1, -1, *[1] * (x.dim() - 1)) * direction.unsqueeze(1)
 
 
 def random_directions(delta: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -87,10 +91,10 @@ def relu_changes(model: torch.nn.Module, x: torch.Tensor, direction: torch.Tenso
     (``n_points`` samples) differs from their state at ``x`` (see the module docstring)."""
     device = torch.device(device)
     model = model.to(device).eval()
-    pts = path_points(x, direction, n_points)
+    _check_path(x, direction, n_points)
     out = []
-    for sl in _chunks(len(x), batch_size // n_points):
-        p = pts[sl].to(device)
+    for sl in _chunks(len(x), batch_size // n_points):  # points built per chunk
+        p = path_points(x[sl], direction[sl], n_points).to(device)
         s = relu_states(model, p.flatten(0, 1)).view(len(p), n_points, -1)
         out.append((s != s[:, :1]).any(dim=1).float().mean(dim=1).cpu())
     return torch.cat(out).numpy()
@@ -114,10 +118,10 @@ def roughness(model: torch.nn.Module, x: torch.Tensor, direction: torch.Tensor, 
     classes = classes.view(len(x), -1).long()
     if classes.min() < 0:
         raise ValueError(f"classes must be class indices >= 0, got {int(classes.min())}")
-    pts = path_points(x, direction, n_points)
+    _check_path(x, direction, n_points)
     out = []
-    for sl in _chunks(len(x), batch_size // n_points):
-        p = pts[sl].flatten(0, 1).to(device)
+    for sl in _chunks(len(x), batch_size // n_points):  # points built per chunk
+        p = path_points(x[sl], direction[sl], n_points).flatten(0, 1).to(device)
         rough = []
         for c in classes[sl].unbind(1):
             g = logit_gradients(model, p, c.repeat_interleave(n_points)).flatten(1).view(len(c), n_points, -1)

@@ -93,3 +93,17 @@ def test_paired_shift_detects_a_shift_and_not_noise():
     assert same["p_wilcoxon"] > 0.01
     with pytest.raises(ValueError, match="same length"):
         bp.paired_shift(base, base[:10])
+
+
+def test_results_do_not_depend_on_the_chunk_size():
+    torch.manual_seed(1)
+    m = models.build_model("resnet18", width=1).eval()
+    x, d = torch.rand(5, 3, 32, 32), 0.3 * torch.randn(5, 3, 32, 32)
+    c = torch.randint(0, 10, (5,))
+    for per_chunk in (4, 12):  # 1 and 3 images of 4 points per chunk
+        assert np.array_equal(bp.relu_changes(m, x, d, n_points=4, batch_size=per_chunk),
+                              bp.relu_changes(m, x, d, n_points=4, batch_size=512))
+        assert np.allclose(bp.roughness(m, x, d, c, n_points=4, batch_size=per_chunk),
+                           bp.roughness(m, x, d, c, n_points=4, batch_size=512), atol=1e-6)
+    with pytest.raises(ValueError, match="same shape"):
+        bp.relu_changes(m, x, d[:4], n_points=4)
