@@ -27,7 +27,7 @@ def test_resnet20_has_nineteen_convolutions_and_parameter_free_shortcuts():
     assert len(convs) == 19  # + the linear head = 20 weighted layers
     block = net.blocks[3]  # first block of the 32-channel stage
     x = torch.rand(1, 16, 8, 8)
-    sc = block.shortcut(x)
+    sc = block.skip(x)
     assert sc.shape == (1, 32, 4, 4) and torch.equal(sc[:, 8:24], x[:, :, ::2, ::2]) and sc[:, :8].abs().sum() == 0
 
 

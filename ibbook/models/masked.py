@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ibbook.models import Normalized, register
+from ibbook.models.zoo import BasicBlock
 
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -32,26 +33,6 @@ GRAY_MEAN, GRAY_STD = (0.449,), (0.226,)
 
 
 # ------------------------------------------------------------------------------------- ResNet-20
-
-class _BasicBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, stride: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c_out)
-        self.stride, self.pad = stride, c_out - c_in
-
-    def shortcut(self, x: torch.Tensor) -> torch.Tensor:
-        if self.stride == 1 and self.pad == 0:
-            return x
-        x = x[:, :, ::self.stride, ::self.stride]
-        return nn.functional.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
-
 
 class ResNetCifar(nn.Module):
     """ResNet-(6n+2) for 32×32 images (n = 3 gives ResNet-20)."""
@@ -63,7 +44,7 @@ class ResNetCifar(nn.Module):
         blocks, c = [], 16
         for width, stride in ((16, 1), (32, 2), (64, 2)):
             for i in range(n):
-                blocks.append(_BasicBlock(c, width, stride if i == 0 else 1))
+                blocks.append(BasicBlock(c, width, stride if i == 0 else 1, shortcut="pad"))
                 c = width
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(64, num_classes)

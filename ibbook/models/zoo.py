@@ -218,17 +218,38 @@ def locally_connected(depth: int = 1, channels: int = 32, kernel_size: int = 3, 
                        mean, std)
 
 
-class BasicBlock(nn.Module):
-    """Two 3×3 convolutions with batch norm and a skip connection (1×1 projection when the shape changes)."""
+class PadShortcut(nn.Module):
+    """The parameter-free skip of the CIFAR ResNets (He et al.'s option A): subsample by ``stride``
+    and pad the new channels with zeros."""
 
-    def __init__(self, in_ch: int, out_ch: int, stride: int = 1):
+    def __init__(self, stride: int, pad: int):
         super().__init__()
+        self.stride, self.pad = stride, pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x[:, :, ::self.stride, ::self.stride]
+        return nn.functional.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+
+
+class BasicBlock(nn.Module):
+    """Two 3×3 convolutions with batch norm and a skip connection. When the shape changes the skip
+    is a 1×1 projection (``shortcut="projection"``, ResNet-18 here) or :class:`PadShortcut`
+    (``shortcut="pad"``, ResNet-20 of the masks chapter)."""
+
+    def __init__(self, in_ch: int, out_ch: int, stride: int = 1, shortcut: str = "projection"):
+        super().__init__()
+        if shortcut not in ("projection", "pad"):
+            raise ValueError(f"shortcut={shortcut!r} is not accepted; use 'projection' or 'pad'")
         self.conv1 = nn.Conv2d(in_ch, out_ch, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_ch)
         self.conv2 = nn.Conv2d(out_ch, out_ch, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_ch)
-        self.skip = nn.Identity() if stride == 1 and in_ch == out_ch else nn.Sequential(
-            nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm2d(out_ch))
+        if stride == 1 and in_ch == out_ch:
+            self.skip = nn.Identity()
+        elif shortcut == "pad":
+            self.skip = PadShortcut(stride, out_ch - in_ch)
+        else:
+            self.skip = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm2d(out_ch))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = torch.relu(self.bn1(self.conv1(x)))
