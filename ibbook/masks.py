@@ -577,7 +577,8 @@ def classifier(name: str, *, n_train: int | None, epochs: int, seed: int = 0, si
     75 % of the epochs (its 200-epoch recipe, scaled); ResNet-18: Adam as in the source, lr 1e-3
     (constant: the source's cyclic schedule peaks at 1e-2 for a fine-tuned head only); VGG11
     (with batch norm, from scratch): Adam, lr 1e-4; CCT-7 (from scratch): Adam, lr 5e-4; no drops
-    for the Adam recipes. ``n_train`` class-stratified training images (None: all); ``size``
+    for the Adam recipes, which use torch's fused Adam kernel (``"adam_fused"`` of
+    :func:`ibbook.train.train_classifier`). ``n_train`` class-stratified training images (None: all); ``size``
     resizes Imagenette; ``batch_size`` images per step (128; smaller for few images, so that a
     short run takes more steps); random flips and crops unless ``augment`` says otherwise;
     ``adversarial`` as in :func:`ibbook.train.train_classifier`.
@@ -597,7 +598,7 @@ def classifier(name: str, *, n_train: int | None, epochs: int, seed: int = 0, si
     opt = dict(optimizer="sgd", lr=0.1, weight_decay=1e-4)
     adam_lr = {"cct7": 5e-4, "resnet18_imagenette": 1e-3, "vgg11_gray": 1e-4}
     if name in adam_lr:
-        opt = dict(optimizer="adam", lr=adam_lr[name], weight_decay=0.0)
+        opt = dict(optimizer="adam_fused", lr=adam_lr[name], weight_decay=0.0)
         drops = ()
     kw = {"num_classes": 10}
     key = {"model": name, "dataset": CLASSIFIERS[name], "size": size, "variant": data.variant}
@@ -623,10 +624,12 @@ _MASK_STEPS = {"small": dict(min_steps=100, max_steps=200, tol=1e-4, batch_size=
 MASK_SET_SCALES = {
     "small": {
         "resnet20": dict(n_train=3000, epochs=4, n_test=60, **_MASK_STEPS["small"]),
-        "cct7": dict(n_train=500, epochs=2, train_batch=32, n_test=60, **_MASK_STEPS["small"]),
+        "cct7": dict(n_train=500, epochs=1, train_batch=32, n_test=60, **_MASK_STEPS["small"]),
         "resnet18_imagenette": dict(n_train=1000, epochs=4, size=64, train_batch=32, n_test=60,
                                     **_MASK_STEPS["small"]),
-        "vgg11_gray": dict(n_train=1000, epochs=3, size=32, train_batch=32, n_test=60, **_MASK_STEPS["small"]),
+        # VGG11's 25088x4096 head makes each step costly: larger batches, 100 mask steps
+        "vgg11_gray": dict(n_train=1000, epochs=3, size=32, train_batch=64, n_test=60,
+                           **{**_MASK_STEPS["small"], "max_steps": 100}),
     },
     "full": {
         "resnet20": dict(n_train=50000, epochs=200, n_test=10000, **_MASK_STEPS["full"]),

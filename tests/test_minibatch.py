@@ -62,6 +62,15 @@ def test_interrupted_run_resumes_to_the_same_weights(monkeypatch):
         assert torch.allclose(a, b, atol=1e-6)
 
 
+def test_fused_adam_takes_the_same_steps_as_adam():
+    x, y = toy_images()
+    kw = {**KW, "lr": 1e-2}
+    runs = [train.train_classifier(tiny_cnn, x, y, epochs=3, optimizer=o, **kw).model
+            for o in ("adam", "adam_fused")]
+    for a, b in zip(*(m.parameters() for m in runs)):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
 def test_training_rejects_bad_settings():
     x, y = toy_images()
     with pytest.raises(ValueError, match="optimizer='lbfgs'"):
