@@ -412,6 +412,53 @@ def _dynamics_flops(s: Mapping[str, Any]) -> float:
     return float(passes * RESNET18_PASS_FLOPS * (s["width"] / 64) ** 2)
 
 
+#: Images in the splits the masks chapter uses when ``n_train`` / ``n_test`` is None (all).
+_SPLIT_SIZES = {"cifar10": (50000, 10000), "imagenette": (9469, 3925)}
+
+
+def _pass_flops(model: str, size: int | None, train: bool) -> float:
+    """FLOPs of one image's forward and backward pass through a classifier of
+    :data:`ibbook.masks.CLASSIFIERS` (weight gradients too when ``train``; else the input
+    gradient alone, as in a mask step), counted by torch's FlopCounterMode and kept."""
+    key = (model, size, train)
+    if key not in _PASS_FLOPS:
+        import torch
+        from torch.utils.flop_counter import FlopCounterMode
+
+        from . import models
+        m = models.build_model(model, num_classes=10).eval().requires_grad_(train)
+        x = torch.rand(1, 1 if model == "vgg11_gray" else 3, size or 32, size or 32, requires_grad=True)
+        with FlopCounterMode(display=False) as fc:
+            m(x).sum().backward()
+        _PASS_FLOPS[key] = float(fc.get_total_flops())
+    return _PASS_FLOPS[key]
+
+
+_PASS_FLOPS: dict[tuple, float] = {}
+
+
+def _masks_flops(s: Mapping[str, Any]) -> float:
+    """Every classifier of the masks chapter at scale ``s["_scale"]``: training (images x epochs
+    training passes) and mask steps (``max_steps``, an upper bound, per mask; an essential and
+    three adversarial masks per test image for the models with mask sets, an essential mask for
+    VGG11), plus the five fine-tuned ResNet-20s (PGD training: 1 + steps passes per image) and
+    their masks. Attacks are left out (a few hundred passes per image against thousands of mask
+    steps)."""
+    from .masks import CLASSIFIERS, MASK_SET_MODELS, mask_set_settings
+    scale, total = s["_scale"], 0.0
+    for model, data in CLASSIFIERS.items():
+        kw = mask_set_settings(scale, 0, model)
+        n_train = kw["n_train"] or _SPLIT_SIZES[data][0]
+        n_test = kw["n_test"] or _SPLIT_SIZES[data][1]
+        total += n_train * kw["epochs"] * _pass_flops(model, kw.get("size"), True)
+        n_masks = 4 if model in MASK_SET_MODELS[scale] else 1 if model == "vgg11_gray" else 0
+        total += n_masks * n_test * kw["max_steps"] * _pass_flops(model, kw.get("size"), False)
+    r20 = mask_set_settings(scale, 0, "resnet20")
+    total += (4 + 1 + s["adv_steps"]) * s["ft_epochs"] * r20["n_train"] * _pass_flops("resnet20", None, True)
+    total += 5 * s["n_robust"] * r20["max_steps"] * _pass_flops("resnet20", None, False)
+    return total
+
+
 #: Work proxies per chapter (what the time is assumed proportional to).
 WORK: dict[str, Work] = {
     "implicit_bias": Work("instances x steps (CPU: cvxpy, small dense problems)",
@@ -429,10 +476,10 @@ WORK: dict[str, Work] = {
     "learning_dynamics": Work("ResNet-18 forward+backward passes (training, PGD, FMN, DeepFool, "
                               "paths) x width^2",
                               lambda s: _dynamics_flops(s), True, lambda s: _dynamics_flops(s)),
-    "fourier_masks": Work("ResNet-20 image passes: n_train x epochs + 4 mask sets x n_test x "
-                          "max_steps (other classifiers not counted)",
-                          lambda s: s["n_train"] * s["epochs"] + 4 * s["n_test"] * s["max_steps"],
-                          True),
+    "fourier_masks": Work("training and mask-step passes of every classifier (ResNet-20, CCT-7, "
+                          "ResNet-18 and VGG11 on Imagenette, the fine-tuned ResNet-20s), FLOPs "
+                          "counted by torch, at most max_steps per mask",
+                          _masks_flops, True, _masks_flops),
     "intrinsic_dim": Work("points^2 x shuffles (CPU: TwoNN on distance matrices)",
                           lambda s: s["n_spiral"] ** 2 * s["n_shuffles"]
                           + sum(n ** 2 for n in s["calib_n"]) * s["calib_pairs"]
@@ -459,7 +506,8 @@ def estimate_rows(*, gpu_speedup: float = GPU_SPEEDUP, root: Path = PROJECT_ROOT
         scales = notebook_scale_values(root / "chapters" / f"{ch}.ipynb")
         if ch == "fourier_masks":  # its classifier settings live in ibbook.masks
             from .masks import mask_set_settings
-            scales = {k: {**v, **mask_set_settings(k, 0, "resnet20")} for k, v in scales.items()}
+            scales = {k: {**v, **mask_set_settings(k, 0, "resnet20"), "_scale": k}
+                      for k, v in scales.items()}
         found = [(sc, json.loads((folder / ch / f"{sc}.json").read_text()))
                  for sc in ("full", "medium", "small") if (folder / ch / f"{sc}.json").exists()]
         row: dict[str, Any] = {"chapter": ch, "work": w.what, "gpu_bound": w.gpu_bound}

@@ -156,3 +156,14 @@ def test_estimate_table_lists_every_chapter():
     for ch in reproduce.WORK:
         assert f"| {ch} |" in text
     assert "50x" in text and "Assumption" in text
+
+
+def test_mask_chapter_flops_count_every_classifier():
+    # ResNet-20's mask step (input gradient only) is cheaper than its training pass, CCT-7's
+    # mask step costs over ten times ResNet-20's, and the full scale is far more work than small
+    r20 = reproduce._pass_flops("resnet20", None, False)
+    assert r20 < reproduce._pass_flops("resnet20", None, True)
+    assert reproduce._pass_flops("cct7", None, False) > 10 * r20
+    small = dict(_scale="small", adv_steps=2, ft_epochs=1, n_robust=16)
+    full = dict(_scale="full", adv_steps=7, ft_epochs=20, n_robust=1000)
+    assert reproduce._masks_flops(full) > 1e3 * reproduce._masks_flops(small) > 1e3 * 1e12
