@@ -176,16 +176,52 @@ def ordered(path: str, increasing: bool) -> Callable[[Mapping[str, Any]], Outcom
     return check
 
 
-def complement(r: Mapping[str, Any]) -> Outcome:
-    """Essential mask keeps accuracy (above 0.9); the complement's relative drop is 50 % within
-    0.1 -> reproduced, above 25 % -> qualitatively reproduced."""
-    acc_m = float(get(r, "complement/acc_mask"))
-    acc_c = float(get(r, "complement/acc_complement"))
-    drop = 1 - acc_c / acc_m if acc_m > 0 else 0.0
-    verdict = ("not reproduced" if acc_m <= 0.9 or drop <= 0.25 else
-               "reproduced" if abs(drop - 0.5) <= 0.1 else "qualitatively reproduced")
-    return Outcome(f"accuracy {acc_m:.2f} with the mask, {acc_c:.2f} with its complement "
-                   f"(drop {drop:.0%}; paper 50 % within 10 points)", verdict)
+def complement(path: str) -> Callable[[Mapping[str, Any]], Outcome]:
+    """Accuracy under the essential mask and under its complement, recorded at ``path``
+    (``acc_mask``, ``acc_complement``): the mask keeps it (above 0.9) and the complement's
+    relative drop is 50 % within 10 points -> reproduced; the mask keeps it and the drop is
+    above 25 % -> qualitatively reproduced; else not reproduced."""
+    def check(r: Mapping[str, Any]) -> Outcome:
+        acc_m = float(get(r, f"{path}/acc_mask"))
+        acc_c = float(get(r, f"{path}/acc_complement"))
+        drop = 1 - acc_c / acc_m if acc_m > 0 else 0.0
+        verdict = ("not reproduced" if acc_m <= 0.9 or drop <= 0.25 else
+                   "reproduced" if abs(drop - 0.5) <= 0.1 else "qualitatively reproduced")
+        return Outcome(f"accuracy {acc_m:.2f} with the mask, {acc_c:.2f} with its complement "
+                       f"(drop {drop:.0%}; paper 50 % within 10 points)", verdict)
+    return check
+
+
+def accuracies(path: str, paper: Mapping[str, float], atol: float,
+               below: Sequence[str], above: Sequence[str]) -> Callable[[Mapping[str, Any]], Outcome]:
+    """A table of test accuracies (``path``: model -> accuracy) against the paper's: every model
+    within ``atol`` -> reproduced; else the mean of the ``below`` models under the mean of the
+    ``above`` models, as in the paper -> qualitatively reproduced; else not reproduced."""
+    def check(r: Mapping[str, Any]) -> Outcome:
+        acc = get(r, path)
+        missing = [m for m in (*below, *above) if m not in acc]
+        if missing:
+            raise NotRecorded(f"results/{path}: {', '.join(missing)}")
+        gaps = {m: float(acc[m]) - paper[m] for m in (*below, *above)}
+        worst = max(gaps, key=lambda m: abs(gaps[m]))
+        lo = sum(float(acc[m]) for m in below) / len(below)
+        hi = sum(float(acc[m]) for m in above) / len(above)
+        verdict = ("reproduced" if abs(gaps[worst]) <= atol else
+                   "qualitatively reproduced" if lo < hi else "not reproduced")
+        return Outcome(f"mean {lo:.2f} (linear) vs {hi:.2f} (ReLU); largest gap {worst} "
+                       f"{float(acc[worst]):.2f} vs {paper[worst]:.2f} (tolerance {atol:.2f})",
+                       verdict)
+    return check
+
+
+def radii_match(path: str, ks_path: str, rtol: float = 1e-9) -> Callable[[Mapping[str, Any]], Outcome]:
+    """Measured radii at ``path`` equal 1/sqrt(K) for the K at ``ks_path`` -> verified."""
+    def check(r: Mapping[str, Any]) -> Outcome:
+        radii, ks = [float(v) for v in get(r, path)], [int(k) for k in get(r, ks_path)]
+        err = max(abs(v * math.sqrt(k) - 1) for v, k in zip(radii, ks))
+        return Outcome(f"radius x sqrt(K) = 1 within {err:.1e} at K = {', '.join(map(str, ks))}",
+                       "verified" if err <= rtol and len(radii) == len(ks) else "not reproduced")
+    return check
 
 
 def both(first: Callable, second: Callable) -> Callable[[Mapping[str, Any]], Outcome]:
@@ -276,6 +312,17 @@ ENTRIES: tuple[Entry, ...] = (
                 ("fourier_conv/min_cos", ">", 0.995),
                 ("fourier_conv/min_radius_ratio", ">", 0.99))),
     # 001: Ortega Caro et al. 2020
+    Entry("001", "Table 4", "test accuracies of the linear models and, higher, of the ReLU "
+          "models", FB, "Training", "linear 35-41 %, ReLU 52-64 %, VGG-19 91 %, ResNet-18 92 %",
+          accuracies("test_accuracy", {
+              "FC": 0.41, "locally conn.": 0.35, "full conv": 0.41, "bounded conv": 0.41,
+              "deep FC": 0.41, "deep full conv": 0.36, "deep bounded conv": 0.41,
+              "ReLU FC": 0.52, "ReLU locally conn.": 0.54, "ReLU bounded conv": 0.63,
+              "shallow ResNet": 0.64, "VGG-19": 0.91, "ResNet-18": 0.92}, 0.05,
+              below=("FC", "locally conn.", "full conv", "bounded conv", "deep FC",
+                     "deep full conv", "deep bounded conv"),
+              above=("ReLU FC", "ReLU locally conn.", "ReLU bounded conv", "shallow ResNet",
+                     "VGG-19", "ResNet-18"))),
     Entry("001", "Lemma 1", "the end-to-end predictor of a linear conv net from its layers",
           FB, "The end-to-end predictor of a linear network", "beta from the parametrisation map",
           bound(("beta_identity_rel_err", "<", 1e-4))),
@@ -352,7 +399,12 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("000", "Fourier masks: complement", "the prediction survives the essential mask and "
           "drops with its complement", FM, "What the lecture shows: complements, robust and "
           "augmented networks, clusters", "\"performance is preserved with the mask\", "
-          "\"drops 50% with complementary mask\"", complement),
+          "\"drops 50% with complementary mask\" (VGG11, grayscale Imagenette)",
+          complement("vgg11_complement")),
+    Entry("000", "Fourier masks: complement (ResNet-20)", "the same with the CIFAR-10 ResNet-20 "
+          "of Basile et al. (ours, not in the lecture)", FM, "What the lecture shows: "
+          "complements, robust and augmented networks, clusters", "(not reported)",
+          complement("complement")),
     *(Entry("003", f"{table}, {label}, {att}", f"essential and {att} masks are "
             f"{'' if 'P = 9.4' not in paper else 'not '}correlated (Id test)", ID,
             "Essential versus adversarial masks (Tables 2 and 3)", paper,
@@ -360,6 +412,9 @@ ENTRIES: tuple[Entry, ...] = (
       (("Table 2", "ResNet-20", "ResNet-20", "FMN", "Z = -4.56, P = 2.5·10⁻⁶"),
        ("Table 2", "ResNet-20", "ResNet-20", "PGD", "Z = -5.31, P = 5.4·10⁻⁸"),
        ("Table 2", "ResNet-20", "ResNet-20", "DeepFool", "Z = -4.91, P = 4.5·10⁻⁷"),
+       ("Table 2", "CCT-7", "CCT-7", "FMN", "Z = -4.50, P = 3.4·10⁻⁶"),
+       ("Table 2", "CCT-7", "CCT-7", "PGD", "Z = -2.86, P = 2.1·10⁻³"),
+       ("Table 2", "CCT-7", "CCT-7", "DeepFool", "Z = -4.81, P = 7.4·10⁻⁷"),
        ("Table 3", "ResNet-18 (Imagenette)", "ResNet-18 (Imagenette)", "FMN",
         "Id 65.06, shuffled 69.18 ± 2.12, P = 2.6·10⁻²"),
        ("Table 3", "ResNet-18 (Imagenette)", "ResNet-18 (Imagenette)", "PGD",
@@ -367,6 +422,14 @@ ENTRIES: tuple[Entry, ...] = (
        ("Table 3", "ResNet-18 (Imagenette)", "ResNet-18 (Imagenette)", "DeepFool",
         "Id 65.14, shuffled 69.90 ± 2.50, P = 2.8·10⁻²"))),
     # 004: Min & Vidal 2024
+    Entry("004", "Thm (ReLU F not robust), the classifier", "the exact distance of a cluster "
+          "centre to F's decision boundary is 1/sqrt(K)", PR,
+          "Orthogonal clusters and the two candidate classifiers", "O(1/sqrt(K))",
+          radii_match("teachers/F_centre_radius", "teachers/ks")),
+    Entry("004", "Thm (pReLU robust, p > 2), the classifier", "no test point of the clusters "
+          "loses F^(p)'s label within (sqrt 2 - delta)/2 (delta = 0.3; DDN attack)", PR,
+          "Orthogonal clusters and the two candidate classifiers", "(sqrt(2) - delta)/2",
+          bound(("teachers/F3_ddn_test_min", ">=", (math.sqrt(2) - 0.3) / 2))),
     Entry("004", "Thm (ReLU F not robust)", "the ReLU classifier F is broken by an "
           "O(1/sqrt(K)) attack: radius slope -1/2 in K", PR, "Robustness against $K$",
           "(1+rho)/sqrt(K) d0 flips F",

@@ -121,3 +121,32 @@ def test_html_table_links_to_the_chapter_page(results):
     html = scorecard.html_table(rows)
     assert html.count("<tr>") == len(rows) + 1
     assert 'href="prelu.html#robustness-against-k"' in html
+
+
+def test_accuracy_table_complement_and_radii_checks(results):
+    t4 = next(e for e in scorecard.ENTRIES if e.source == "001" and e.item == "Table 4")
+    paper = {"FC": 0.41, "locally conn.": 0.35, "full conv": 0.41, "bounded conv": 0.41,
+             "deep FC": 0.41, "deep full conv": 0.36, "deep bounded conv": 0.41,
+             "ReLU FC": 0.52, "ReLU locally conn.": 0.54, "ReLU bounded conv": 0.63,
+             "shallow ResNet": 0.64, "VGG-19": 0.91, "ResNet-18": 0.92}
+    for shift, verdict in ((0.03, "reproduced"), (-0.2, "qualitatively reproduced")):
+        acc = {k: v + (shift if v > 0.5 else 0.0) for k, v in paper.items()}
+        write_results(results, "fourier_bias", "medium", {"test_accuracy": acc})
+        assert scorecard.evaluate(t4, ("medium",))["verdict"] == verdict
+    write_results(results, "fourier_bias", "medium",
+                  {"test_accuracy": {k: 0.5 - 0.1 * (v > 0.5) for k, v in paper.items()}})
+    assert scorecard.evaluate(t4, ("medium",))["verdict"] == "not reproduced"
+    write_results(results, "fourier_bias", "medium", {"test_accuracy": {"FC": 0.4}})
+    assert "VGG-19" in scorecard.evaluate(t4, ("medium",))["ours"]
+
+    comp = next(e for e in scorecard.ENTRIES if e.item == "Fourier masks: complement")
+    for m, c, verdict in ((0.95, 0.5, "reproduced"), (0.95, 0.1, "qualitatively reproduced"),
+                          (0.8, 0.1, "not reproduced"), (0.95, 0.9, "not reproduced")):
+        write_results(results, "fourier_masks", "medium",
+                      {"vgg11_complement": {"acc_mask": m, "acc_complement": c}})
+        assert scorecard.evaluate(comp, ("medium",))["verdict"] == verdict
+
+    teach = next(e for e in scorecard.ENTRIES if e.item.endswith("not robust), the classifier"))
+    for radius, verdict in ((0.5, "verified"), (0.51, "not reproduced")):
+        write_results(results, "prelu", "medium", {"teachers": {"ks": [4], "F_centre_radius": [radius]}})
+        assert scorecard.evaluate(teach, ("medium",))["verdict"] == verdict
