@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -416,25 +417,20 @@ def _dynamics_flops(s: Mapping[str, Any]) -> float:
 _SPLIT_SIZES = {"cifar10": (50000, 10000), "imagenette": (9469, 3925)}
 
 
+@functools.cache
 def _pass_flops(model: str, size: int | None, train: bool) -> float:
     """FLOPs of one image's forward and backward pass through a classifier of
     :data:`ibbook.masks.CLASSIFIERS` (weight gradients too when ``train``; else the input
-    gradient alone, as in a mask step), counted by torch's FlopCounterMode and kept."""
-    key = (model, size, train)
-    if key not in _PASS_FLOPS:
-        import torch
-        from torch.utils.flop_counter import FlopCounterMode
+    gradient alone, as in a mask step), counted by torch's FlopCounterMode."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
 
-        from . import models
-        m = models.build_model(model, num_classes=10).eval().requires_grad_(train)
-        x = torch.rand(1, 1 if model == "vgg11_gray" else 3, size or 32, size or 32, requires_grad=True)
-        with FlopCounterMode(display=False) as fc:
-            m(x).sum().backward()
-        _PASS_FLOPS[key] = float(fc.get_total_flops())
-    return _PASS_FLOPS[key]
-
-
-_PASS_FLOPS: dict[tuple, float] = {}
+    from . import models
+    m = models.build_model(model, num_classes=10).eval().requires_grad_(train)
+    x = torch.rand(1, 1 if model == "vgg11_gray" else 3, size or 32, size or 32, requires_grad=True)
+    with FlopCounterMode(display=False) as fc:
+        m(x).sum().backward()
+    return float(fc.get_total_flops())
 
 
 def _masks_flops(s: Mapping[str, Any]) -> float:
