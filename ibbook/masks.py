@@ -611,6 +611,7 @@ def classifier(name: str, *, n_train: int | None, epochs: int, seed: int = 0, si
 #: The mask steps of every mask set at each scale (the sources': at least 500 steps, at most
 #: 5000, tolerance 1e-5; the small scale cuts them so that a CPU runs the chapter in minutes).
 _MASK_STEPS = {"small": dict(min_steps=100, max_steps=200, tol=1e-4, batch_size=64),
+               "medium": dict(min_steps=100, max_steps=300, tol=1e-4, batch_size=64),
                "full": dict(min_steps=500, max_steps=5000, tol=1e-5, batch_size=256)}
 
 #: Settings of the mask sets (classifier training and mask training) per scale and model, the
@@ -631,6 +632,15 @@ MASK_SET_SCALES = {
         "vgg11_gray": dict(n_train=1000, epochs=3, size=32, train_batch=64, n_test=60,
                            **{**_MASK_STEPS["small"], "max_steps": 100}),
     },
+    # a CPU run of about half an hour: stronger classifiers and 100-200 mask pairs per attack
+    "medium": {
+        "resnet20": dict(n_train=8000, epochs=8, n_test=250, **_MASK_STEPS["medium"]),
+        "cct7": dict(n_train=500, epochs=1, train_batch=32, n_test=60, **_MASK_STEPS["medium"]),
+        "resnet18_imagenette": dict(n_train=2000, epochs=6, size=64, train_batch=32, n_test=120,
+                                    **_MASK_STEPS["medium"]),
+        "vgg11_gray": dict(n_train=1000, epochs=3, size=32, train_batch=64, n_test=60,
+                           **{**_MASK_STEPS["medium"], "max_steps": 100}),
+    },
     "full": {
         "resnet20": dict(n_train=50000, epochs=200, n_test=10000, **_MASK_STEPS["full"]),
         "cct7": dict(n_train=50000, epochs=200, n_test=10000, **_MASK_STEPS["full"]),
@@ -642,10 +652,11 @@ MASK_SET_SCALES = {
 
 #: The models whose mask sets (essential and adversarial, every attack) each scale computes.
 #: CCT-7 needs about 0.1 s per mask step and image on two CPU cores, so its mask sets are left to
-#: the full scale; at the small scale it is trained for its accuracy alone, and VGG11 (grayscale)
+#: the full scale; at the small and medium scales it is trained for its accuracy alone, and VGG11 (grayscale)
 #: gets essential masks only (the lecture's mask-against-complement test) at every scale.
 #: Used by: Fourier-mask and intrinsic-dimension chapters.
 MASK_SET_MODELS = {"small": ("resnet20", "resnet18_imagenette"),
+                   "medium": ("resnet20", "resnet18_imagenette"),
                    "full": ("resnet20", "cct7", "resnet18_imagenette")}
 
 

@@ -176,7 +176,7 @@ def test_mask_set_settings_keep_the_committed_small_resnet20_run_and_cover_every
 
 
 def test_mask_set_settings_and_mask_set_reject_bad_values():
-    with pytest.raises(ValueError, match="scale='huge' is not accepted; use one of 'small', 'full'"):
+    with pytest.raises(ValueError, match="scale='huge' is not accepted; use one of 'small', 'medium', 'full'"):
         masks.mask_set_settings("huge", 0)
     with pytest.raises(ValueError, match="model='vgg16' is not accepted; use one of 'resnet20'"):
         masks.mask_set_settings("small", 0, "vgg16")
