@@ -244,6 +244,12 @@ _EXP = "ReLU and saturated-ReLU expansions of a function"
 _VB = "Verdicts"
 _LDF = "The paper's findings at this scale"
 
+#: Test accuracies of Ortega Caro et al. (2020), Table 4, quoted.
+TABLE4_ACCURACY = {
+    "FC": 0.41, "locally conn.": 0.35, "full conv": 0.41, "bounded conv": 0.41, "deep FC": 0.41,
+    "deep full conv": 0.36, "deep bounded conv": 0.41, "ReLU FC": 0.52, "ReLU locally conn.": 0.54,
+    "ReLU bounded conv": 0.63, "shallow ResNet": 0.64, "VGG-19": 0.91, "ResNet-18": 0.92}
+
 ENTRIES: tuple[Entry, ...] = (
     # 000: the lecture notes
     Entry("000", "GD on separable data (Soudry et al.)", "GD converges in direction to the "
@@ -314,11 +320,7 @@ ENTRIES: tuple[Entry, ...] = (
     # 001: Ortega Caro et al. 2020
     Entry("001", "Table 4", "test accuracies of the linear models and, higher, of the ReLU "
           "models", FB, "Training", "linear 35-41 %, ReLU 52-64 %, VGG-19 91 %, ResNet-18 92 %",
-          accuracies("test_accuracy", {
-              "FC": 0.41, "locally conn.": 0.35, "full conv": 0.41, "bounded conv": 0.41,
-              "deep FC": 0.41, "deep full conv": 0.36, "deep bounded conv": 0.41,
-              "ReLU FC": 0.52, "ReLU locally conn.": 0.54, "ReLU bounded conv": 0.63,
-              "shallow ResNet": 0.64, "VGG-19": 0.91, "ResNet-18": 0.92}, 0.05,
+          accuracies("test_accuracy", TABLE4_ACCURACY, 0.05,
               below=("FC", "locally conn.", "full conv", "bounded conv", "deep FC",
                      "deep full conv", "deep bounded conv"),
               above=("ReLU FC", "ReLU locally conn.", "ReLU bounded conv", "shallow ResNet",

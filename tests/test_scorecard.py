@@ -125,10 +125,7 @@ def test_html_table_links_to_the_chapter_page(results):
 
 def test_accuracy_table_complement_and_radii_checks(results):
     t4 = next(e for e in scorecard.ENTRIES if e.source == "001" and e.item == "Table 4")
-    paper = {"FC": 0.41, "locally conn.": 0.35, "full conv": 0.41, "bounded conv": 0.41,
-             "deep FC": 0.41, "deep full conv": 0.36, "deep bounded conv": 0.41,
-             "ReLU FC": 0.52, "ReLU locally conn.": 0.54, "ReLU bounded conv": 0.63,
-             "shallow ResNet": 0.64, "VGG-19": 0.91, "ResNet-18": 0.92}
+    paper = scorecard.TABLE4_ACCURACY
     for shift, verdict in ((0.03, "reproduced"), (-0.2, "qualitatively reproduced")):
         acc = {k: v + (shift if v > 0.5 else 0.0) for k, v in paper.items()}
         write_results(results, "fourier_bias", "medium", {"test_accuracy": acc})
