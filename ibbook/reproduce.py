@@ -413,10 +413,6 @@ def _dynamics_flops(s: Mapping[str, Any]) -> float:
     return float(passes * RESNET18_PASS_FLOPS * (s["width"] / 64) ** 2)
 
 
-#: Images in the splits the masks chapter uses when ``n_train`` / ``n_test`` is None (all).
-_SPLIT_SIZES = {"cifar10": (50000, 10000), "imagenette": (9469, 3925)}
-
-
 @functools.cache
 def _pass_flops(model: str, size: int | None, train: bool) -> float:
     """FLOPs of one image's forward and backward pass through a classifier of
@@ -440,12 +436,14 @@ def _masks_flops(s: Mapping[str, Any]) -> float:
     VGG11), plus the five fine-tuned ResNet-20s (PGD training: 1 + steps passes per image) and
     their masks. Attacks are left out (a few hundred passes per image against thousands of mask
     steps)."""
+    from .data.datasets import _EXPECTED_COUNTS  # images per split (None = all of them)
     from .masks import CLASSIFIERS, MASK_SET_MODELS, mask_set_settings
+    splits = {"cifar10": _EXPECTED_COUNTS["cifar10-jpeg"], "imagenette": _EXPECTED_COUNTS["imagenette-224"]}
     scale, total = s["_scale"], 0.0
     for model, data in CLASSIFIERS.items():
         kw = mask_set_settings(scale, 0, model)
-        n_train = kw["n_train"] or _SPLIT_SIZES[data][0]
-        n_test = kw["n_test"] or _SPLIT_SIZES[data][1]
+        n_train = kw["n_train"] or splits[data]["train"]
+        n_test = kw["n_test"] or splits[data]["test" if data == "cifar10" else "val"]
         total += n_train * kw["epochs"] * _pass_flops(model, kw.get("size"), True)
         n_masks = 4 if model in MASK_SET_MODELS[scale] else 1 if model == "vgg11_gray" else 0
         total += n_masks * n_test * kw["max_steps"] * _pass_flops(model, kw.get("size"), False)
