@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import torch
 
-from . import PROJECT_ROOT
+from . import PROJECT_ROOT, pins
 from .cache import atomic_write_text
 
 
@@ -84,6 +84,7 @@ def run_record(settings, *, wall_time_s: float, data_variants: Mapping[str, str]
         "torch": torch.__version__,
         "python": platform.python_version(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "numerical_pins": pins.active(),
         **extra,
     }
 
@@ -132,8 +133,22 @@ def flatten_results(results: Mapping[str, Any], prefix: str = "") -> dict[str, s
     return out
 
 
+#: Below this, a residual or relative error of float64 arithmetic is round-off: its digits depend
+#: on the CPU's kernels, so it is shown as a bound.
+ROUND_OFF = 1e-12
+
+
+def bound(value: float, tol: float = ROUND_OFF, digits: int = 2) -> str:
+    """``"< tol"`` when ``|value| < tol`` (a residual at round-off level), else ``value`` to
+    ``digits`` significant digits: what a reader needs of a residual, not its round-off."""
+    value = float(value)
+    return f"< {tol:.0e}" if abs(value) < tol else f"{value:.{digits}g}"
+
+
 def _fmt(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, (float, np.floating)) else str(value)
+    if isinstance(value, (float, np.floating)):
+        return bound(value, ROUND_OFF, 3) if value != 0 else "0"
+    return str(value)
 
 
 def describe_record(record: Mapping[str, Any], width: int | None = 72) -> str:

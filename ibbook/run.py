@@ -16,9 +16,12 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from . import PROJECT_ROOT
+from . import PROJECT_ROOT, pins
 from .params import DEVICES, check_choice
 
 
@@ -44,10 +47,31 @@ def clean_metadata(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+@contextmanager
+def kernel_environment(pinned: bool) -> Iterator[None]:
+    """Within the block, kernels started from this process get the numerical pins
+    (:data:`ibbook.pins.PINS`) when ``pinned`` (and ``IBBOOK_PINS`` is not 0); restored after."""
+    saved = dict(os.environ)
+    try:
+        if pinned:
+            os.environ.update(pins.pinned_env())
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str | None = None,
                 seed: int | None = None, data_root: str | None = None, inplace: bool = False,
-                output: str | Path | None = None, progress: bool = True) -> Path:
-    """Execute ``notebook`` with the given parameters (None keeps the notebook's default); return the output path."""
+                output: str | Path | None = None, progress: bool = True, pinned: bool = True) -> Path:
+    """Execute ``notebook`` with the given parameters (None keeps the notebook's default); return the output path.
+
+    The kernel runs under the numerical pins unless ``pinned=False``. The executed notebook is
+    written to a temporary file beside its destination and moved into place only when every cell
+    ran, so a failed run (a bad parameter, an error in a cell) leaves an existing file at the
+    destination (e.g. the committed notebook with ``inplace=True``) byte-identical; the failed
+    copy is kept as ``_build/failed/<name>.ipynb`` for inspection.
+    """
     import papermill as pm
 
     notebook = Path(notebook).resolve()
@@ -65,9 +89,23 @@ def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str |
         out = PROJECT_ROOT / "_build" / "runs" / (scale or "default") / notebook.name
     out.parent.mkdir(parents=True, exist_ok=True)
     use_this_environments_kernel()
-    pm.execute_notebook(str(notebook), str(out), parameters=params, cwd=str(notebook.parent),
-                        progress_bar=progress, kernel_name="python3")
-    clean_metadata(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".ipynb", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        with kernel_environment(pinned):
+            pm.execute_notebook(str(notebook), str(tmp), parameters=params, cwd=str(notebook.parent),
+                                progress_bar=progress, kernel_name="python3")
+        clean_metadata(tmp)
+    except BaseException:
+        if tmp.exists() and tmp.stat().st_size:
+            failed = PROJECT_ROOT / "_build" / "failed" / out.name
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
     return out
 
 
@@ -81,12 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--inplace", action="store_true", help="overwrite the notebook with the executed one")
     where.add_argument("--output", help="output path (one notebook only)")
+    ap.add_argument("--no-pins", action="store_true",
+                    help="run without the numerical pins (faster on many cores; other last bits)")
     args = ap.parse_args(argv)
     if args.output and len(args.notebooks) > 1:
         ap.error("--output takes one notebook; leave it out to write each to _build/runs/<scale>/")
     for nb in args.notebooks:
         out = run_chapter(nb, scale=args.scale, device=args.device, seed=args.seed, data_root=args.data_root,
-                          inplace=args.inplace, output=args.output)
+                          inplace=args.inplace, output=args.output, pinned=not args.no_pins)
         print(f"{nb} -> {out}")
     return 0
 

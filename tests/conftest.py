@@ -1,5 +1,16 @@
-"""Shared fixtures: every test gets its own cache, artefact and result folders."""
-import pytest
+"""Shared set-up: the numerical pins for everything this pytest session starts (notebook kernels
+included), the tolerant notebook check when asked for, and per-test cache, artefact and result
+folders."""
+from ibbook import pins
+
+pins.apply()  # before anything imports torch: the pins act when torch starts
+
+import pytest  # noqa: E402
+
+from ibbook import nbcheck  # noqa: E402
+
+nbcheck.install_repr_rounding()  # full float reprs compared at 9 significant digits
+nbcheck.install_tolerant_compare()  # only acts when IBBOOK_NBVAL_RTOL is set
 
 
 @pytest.fixture(autouse=True)

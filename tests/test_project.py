@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from ibbook import plotting, run
+from ibbook import pins, plotting, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +64,40 @@ def test_as_image_and_class_grid():
     fig = plotting.class_grid(images, labels, ["a", "b", "c"], per_class=2, title="t")
     assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"] and len(fig.axes) == 6
     plt.close(fig)
+
+
+def _tiny_notebook(path):
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('scale: str = "small"  # "small" or "full"')
+    params.metadata["tags"] = ["parameters"]
+    check = nbformat.v4.new_code_cell(
+        'import os\nif scale not in ("small", "full"):\n'
+        '    raise ValueError(f"scale={scale!r} is not accepted")\nprint(os.environ.get("ATEN_CPU_CAPABILITY"))')
+    nb.cells = [params, check]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_failed_inplace_run_leaves_the_notebook_byte_identical(tmp_path):
+    import papermill as pm
+    path = tmp_path / "chapter.ipynb"
+    _tiny_notebook(path)
+    before = path.read_bytes()
+    with pytest.raises(pm.PapermillExecutionError, match="scale='huge' is not accepted"):
+        run.run_chapter(path, scale="huge", inplace=True, progress=False)
+    assert path.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name != "chapter.ipynb"], "temporary files were left behind"
+    out = run.run_chapter(path, inplace=True, progress=False)  # a good run still replaces it
+    assert out == path and path.read_bytes() != before
+
+
+def test_run_chapter_pins_the_kernel_unless_asked_not_to(tmp_path, monkeypatch):
+    for name in (*pins.PINS, "IBBOOK_PINS"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "chapter.ipynb"
+    _tiny_notebook(path)
+    for pinned, expected in ((True, "avx2"), (False, "None")):
+        out = run.run_chapter(path, output=tmp_path / f"out_{pinned}.ipynb", progress=False, pinned=pinned)
+        text = "".join(json.loads(out.read_text())["cells"][1]["outputs"][0]["text"]).strip()
+        assert text == expected

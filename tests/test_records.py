@@ -52,3 +52,12 @@ def test_flatten_results_gives_one_formatted_row_per_number():
                                     "count": 3, "deep": {"a": {"b": 1e-12}}})
     assert rows == {"svm: angle": "0.0123", "svm: range": "0.5, 1.25", "count": "3",
                     "deep: a: b": "1e-12"}
+
+
+def test_round_off_residuals_are_shown_as_a_bound():
+    assert records.bound(3.8e-16) == "< 1e-12"
+    assert records.bound(2.2e-7) == "2.2e-07"
+    assert records.bound(-4e-13) == "< 1e-12"
+    assert records.bound(2e-7, tol=1e-6) == "< 1e-06"
+    rows = records.flatten_results({"leak": 1.06e-16, "gap": 9.38e-7, "zero": 0.0})
+    assert rows == {"leak": "< 1e-12", "gap": "9.38e-07", "zero": "0"}
