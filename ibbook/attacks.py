@@ -16,9 +16,11 @@ For non-linear models: :func:`deepfool_two_class` (Corollary 1's iteration) and 
 around foolbox (:func:`foolbox`, :func:`linear_module`, :func:`foolbox_model`,
 :func:`foolbox_attack`).
 
-Image classifiers (inputs in ``[0, 1]``): :func:`image_attack` builds a foolbox attack by name
-(PGD, FMN, DeepFool in l-infinity or l2) and :func:`attack_images` runs it in batches over a
-test set, returning perturbations and success masks (:class:`ImageAttackResult`).
+Image classifiers (inputs in ``[0, 1]``; other values are a ValueError): :func:`image_attack`
+builds a foolbox attack by name (PGD, FMN, DeepFool in l-infinity or l2; the l2 FMN with a corrected
+projection, foolbox 3.3.4's own one does not project) and :func:`attack_images` runs it in batches
+over a test set, returning perturbations, success masks and why each failure failed
+(:class:`ImageAttackResult`).
 
 APGD / AutoAttack (torchattacks): :func:`robust_accuracy` (robust accuracy of an image classifier
 under APGD-CE or the standard AutoAttack, l-infinity or l2).
@@ -31,8 +33,9 @@ Fourier-mask and pReLU chapters.
 """
 from __future__ import annotations
 
+import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -234,36 +237,105 @@ def foolbox_attack(fmodel: "fb.PyTorchModel", attack: "fb.attacks.Attack", X: np
     return clipped.detach().numpy(), success.detach().numpy()
 
 
-#: Attacks :func:`image_attack` knows: ``<norm>_<method>``.
-IMAGE_ATTACKS = ("linf_pgd", "l2_pgd", "linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool")
-#: Those that search the smallest perturbation (``eps=None`` in :func:`attack_images`).
-MIN_NORM_ATTACKS = ("linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool")
+#: Attacks :func:`image_attack` knows: ``<norm>_<method>``; ``l2_fmn_foolbox`` is foolbox's own l2 FMN,
+#: which is not a minimum-norm attack (see :func:`image_attack`).
+IMAGE_ATTACKS = ("linf_pgd", "l2_pgd", "linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool", "l2_fmn_foolbox")
+#: Those run without a budget (``eps=None`` in :func:`attack_images`): all but ``l2_fmn_foolbox``
+#: search the smallest perturbation.
+MIN_NORM_ATTACKS = ("linf_fmn", "l2_fmn", "linf_deepfool", "l2_deepfool", "l2_fmn_foolbox")
+
+
+@functools.cache
+def _l2_fmn_class() -> type:
+    """The class of the corrected l2 FMN (built on first use: foolbox is imported lazily)."""
+    import eagerpy as ep
+    from foolbox.devutils import atleast_kd, flatten
+
+    fb = foolbox()
+
+    class L2FMN(fb.attacks.L2FMNAttack):
+        """foolbox's ``L2FMNAttack`` with the projection onto the l2 ball of radius ``epsilon``
+        (Pintor et al.'s FMN) that foolbox 3.3.4 lacks: its ``project`` scales ``x - x0`` by
+        ``min(1, norms / norms) = 1``, so the iterates are never pulled back and its "minimum" is
+        the smallest norm of the adversarial iterates of a plain gradient walk.
+
+        Here ``x - x0`` is scaled by ``min(1, (1 + radius_slack) epsilon / ||x - x0||)``. The slack
+        (default 1e-4) lets an iterate that lands exactly on the decision boundary (tied logits,
+        where FMN's epsilon update stops growing) cross it; it overshoots the minimum by about
+        ``radius_slack`` relative. Other arguments: those of foolbox's ``L2FMNAttack``.
+        """
+
+        def __init__(self, *, radius_slack: float = 1e-4, **kwargs):
+            if not 0 <= radius_slack <= 0.01:
+                raise ValueError(f"radius_slack={radius_slack!r} is not accepted; "
+                                 "use 0 <= radius_slack <= 0.01")
+            super().__init__(**kwargs)
+            self.radius_slack = float(radius_slack)
+
+        def project(self, x: ep.Tensor, x0: ep.Tensor, epsilon: ep.Tensor) -> ep.Tensor:
+            norms = ep.maximum(flatten(x - x0).norms.l2(axis=-1), 1e-12)
+            factor = ep.minimum(1, epsilon * (1 + self.radius_slack) / norms)
+            return x0 + (x - x0) * atleast_kd(factor, x.ndim)
+
+    return L2FMN
 
 
 def image_attack(name: str, steps: int | None = None, **kwargs) -> "fb.attacks.Attack":
     """The foolbox attack ``name`` (see :data:`IMAGE_ATTACKS`), with ``steps`` iterations when given
-    (foolbox's default otherwise) and any other foolbox keyword (e.g. ``rel_stepsize``)."""
+    (foolbox's default otherwise) and any other foolbox keyword (e.g. ``rel_stepsize``).
+
+    ``"l2_fmn"`` is foolbox's ``L2FMNAttack`` with its projection corrected (a subclass; keyword
+    ``radius_slack``, see below): on linear models it reaches the exact minimal l2 perturbation to
+    within about 1e-4 relative. ``"l2_fmn_foolbox"`` is foolbox 3.3.4's ``L2FMNAttack`` unchanged
+    (what ``"l2_fmn"`` was before): its projection is the identity, so its perturbations are
+    adversarial but not minimal (on 3-class linear models from about 1.5x to hundreds of times the
+    exact minimum, whatever the number of steps); use it only to show that. ``"linf_fmn"`` is
+    foolbox's ``LInfFMNAttack`` unchanged: on some images (seen on those nearest the boundary) its
+    iterates stop exactly on the boundary (tied logits, where its epsilon update stops growing) and
+    it then finds nothing, at any number of steps (:attr:`ImageAttackResult.failures` lists them).
+    """
     check_choice("attack", name, IMAGE_ATTACKS)
     fb = foolbox()
     cls = {"linf_pgd": fb.attacks.LinfPGD, "l2_pgd": fb.attacks.L2PGD, "linf_fmn": fb.attacks.LInfFMNAttack,
-           "l2_fmn": fb.attacks.L2FMNAttack, "linf_deepfool": fb.attacks.LinfDeepFoolAttack,
-           "l2_deepfool": fb.attacks.L2DeepFoolAttack}[name]
+           "l2_fmn": _l2_fmn_class(), "l2_fmn_foolbox": fb.attacks.L2FMNAttack,
+           "linf_deepfool": fb.attacks.LinfDeepFoolAttack, "l2_deepfool": fb.attacks.L2DeepFoolAttack}[name]
     if steps is not None:
         kwargs["steps"] = steps
     return cls(**kwargs)
+
+
+def check_unit_range(x: torch.Tensor, name: str = "x") -> None:
+    """Raise a ValueError naming the range found unless every value of ``x`` lies in [0, 1], the
+    input box the image attacks assume (foolbox's bounds, torchattacks' clamping)."""
+    if x.numel() == 0:
+        return
+    lo, hi = float(x.min()), float(x.max())
+    if not (lo >= 0.0 and hi <= 1.0):  # also catches NaN
+        raise ValueError(f"{name} has values from {lo:g} to {hi:g}; the image attacks need values in [0, 1] "
+                         "(their input box): scale the images into [0, 1], e.g. divide 0-255 pixels by 255")
 
 
 @dataclass
 class ImageAttackResult:
     """One attack on ``N`` images: ``delta = x_adv - x`` (N×C×H×W), ``adv_label`` (the model's label
     of ``x_adv``), ``clean_correct`` and ``success`` (clean image classified correctly *and*
-    ``x_adv`` misclassified, within ``eps`` for fixed-budget attacks)."""
+    ``x_adv`` misclassified, within ``eps`` for fixed-budget attacks).
+
+    ``failures`` maps the index (row of ``x``) of every image without success to the reason:
+    ``"misclassified before the attack"``, ``"no misclassified point within eps=..."`` (fixed
+    budget) or ``"no misclassified point found: ..."`` (minimum-norm attacks; "the attack returned
+    the clean image" when none of its iterates was misclassified, as foolbox's FMN does when its
+    iterates stop exactly on the decision boundary), followed, for correctly classified images, by
+    the clean logit margin (logit of the label minus the largest other logit; small: near the
+    boundary).
+    """
 
     delta: torch.Tensor
     adv_label: torch.Tensor
     clean_correct: torch.Tensor
     success: torch.Tensor
     eps: float | None
+    failures: dict[int, str] = field(default_factory=dict)
 
     @property
     def success_rate(self) -> float:
@@ -281,14 +353,36 @@ class ImageAttackResult:
         return torch.linalg.vector_norm(self.delta.flatten(1), ord=p, dim=1)
 
 
+def _failure_reasons(delta: torch.Tensor, correct: torch.Tensor, success: torch.Tensor, margin: torch.Tensor,
+                     eps: float | None) -> dict[int, str]:
+    """:attr:`ImageAttackResult.failures` from the attack's outputs."""
+    moved = (delta.flatten(1) != 0).any(1)
+    reasons = {}
+    for i in torch.nonzero(~success).flatten().tolist():
+        if not correct[i]:
+            reasons[i] = "misclassified before the attack"
+            continue
+        if eps is not None:
+            why = f"no misclassified point within eps={eps:g}"
+        elif not moved[i]:
+            why = ("no misclassified point found: the attack returned the clean image "
+                   "(none of its iterates was misclassified)")
+        else:
+            why = "no misclassified point found: the attack's output is still classified as the label"
+        reasons[i] = f"{why}; clean logit margin {float(margin[i]):.3g}"
+    return reasons
+
+
 def attack_images(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, attack: "str | fb.attacks.Attack", *,
                   eps: float | None, batch_size: int = 256, device: torch.device | str = "cpu", seed: int = 0,
                   progress: bool = True) -> ImageAttackResult:
     """Attack ``model`` (inputs in [0, 1]) on ``x`` with labels ``y``, in batches.
 
-    ``attack`` is a name from :data:`IMAGE_ATTACKS` (foolbox defaults) or a foolbox attack object;
-    ``eps`` the budget (None for minimum-norm attacks). Torch's generator is seeded with ``seed``
-    first, so PGD's random starts are reproducible.
+    ``attack`` is a name from :data:`IMAGE_ATTACKS` (foolbox defaults; see :func:`image_attack`) or
+    a foolbox attack object; ``eps`` the budget (None for minimum-norm attacks). Torch's generator
+    is seeded with ``seed`` first, so PGD's random starts are reproducible. Values of ``x`` outside
+    [0, 1] are a ValueError naming the range found. The result lists the images without success
+    and why (:attr:`ImageAttackResult.failures`).
     """
     from tqdm import tqdm
 
@@ -301,23 +395,30 @@ def attack_images(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, atta
         raise ValueError(f"eps={eps!r} is not accepted; use eps > 0 or None for minimum-norm attacks")
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows and y {len(y)}; give the same number")
+    check_unit_range(x)
     device = torch.device(device)
     model = model.to(device).eval()
     fmodel = foolbox().PyTorchModel(model, bounds=(0.0, 1.0), device=device)
     torch.manual_seed(seed)
-    deltas, labels, correct, success = [], [], [], []
+    deltas, labels, correct, success, margins = [], [], [], [], []
     for i in tqdm(range(0, len(x), batch_size), disable=not progress, mininterval=2, desc=type(attack).__name__):
         xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
         _, adv, ok = attack(fmodel, xb, yb, epsilons=eps)
         with torch.no_grad():
-            clean = model(xb).argmax(1) == yb
+            logits = model(xb)
+            clean = logits.argmax(1) == yb
             adv_lab = model(adv).argmax(1)
+            own = logits.gather(1, yb[:, None]).squeeze(1)
+            margin = own - logits.scatter(1, yb[:, None], float("-inf")).amax(1)
         deltas.append((adv - xb).detach().cpu())
         labels.append(adv_lab.cpu())
         correct.append(clean.cpu())
         success.append((clean & ok & (adv_lab != yb)).cpu())
-    return ImageAttackResult(delta=torch.cat(deltas), adv_label=torch.cat(labels), clean_correct=torch.cat(correct),
-                             success=torch.cat(success), eps=eps)
+        margins.append(margin.cpu())
+    delta, correct, success = torch.cat(deltas), torch.cat(correct), torch.cat(success)
+    failures = _failure_reasons(delta, correct, success, torch.cat(margins), eps)
+    return ImageAttackResult(delta=delta, adv_label=torch.cat(labels), clean_correct=correct, success=success,
+                             eps=eps, failures=failures)
 
 
 def erfc_prediction(d: np.ndarray, eps: float) -> np.ndarray:
@@ -430,7 +531,7 @@ AUTOATTACK_NORMS = ("Linf", "L2")
 
 
 def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, norm: str, eps: float,
-                    attack: str = "apgd-ce", steps: int = 100, n_classes: int = 10, seed: int = 0,
+                    attack: str = "apgd-ce", steps: int = 100, n_classes: int | None = None, seed: int = 0,
                     batch_size: int = 500, device: torch.device | str = "cpu") -> float:
     """Fraction of ``x`` (inputs in [0, 1]) still classified as ``y`` after an attack of size
     ``eps`` in ``norm`` (``"Linf"`` or ``"L2"``); ``eps=0`` gives the clean accuracy.
@@ -439,6 +540,12 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
     APGD-CE); ``"autoattack"``: ``torchattacks.AutoAttack(version="standard")`` (APGD-CE, APGD-T,
     FAB-T, Square; ``steps`` is then ignored). An image counts as robust when the attack's
     output is still classified correctly (clean errors count as non-robust).
+
+    ``n_classes`` is the model's number of classes (None: the width of its output, read from one
+    forward pass); a value other than that width is a ValueError. AutoAttack needs at least 4
+    classes (APGD-T's DLR loss uses the third and fourth largest logits): for fewer,
+    ``attack="autoattack"`` is a ValueError that suggests ``"apgd-ce"``. Values of ``x`` outside
+    [0, 1] are a ValueError naming the range found (torchattacks would clamp them silently).
 
     Used by: pReLU chapter.
     """
@@ -452,8 +559,22 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
         raise ValueError(f"steps={steps!r} is not accepted; use an integer >= 1")
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x has {len(x)} rows and y {len(y)}; give the same, non-zero number")
+    check_unit_range(x)
     device = torch.device(device)
     model = model.to(device).eval()
+    with torch.no_grad():
+        out = model(x[:1].to(device))
+    if out.ndim != 2:
+        raise ValueError(f"the model's output of shape {tuple(out.shape)} is not accepted; "
+                         "use a model that returns (N, classes) logits")
+    width = out.shape[1]
+    if n_classes is not None and (isinstance(n_classes, bool) or n_classes != width):
+        raise ValueError(f"n_classes={n_classes!r} is not accepted: the model outputs {width} logits; "
+                         f"use n_classes={width} or None")
+    if attack == "autoattack" and width < 4:
+        raise ValueError(f"attack='autoattack' is not accepted for a model with {width} classes: "
+                         "AutoAttack needs at least 4 (its APGD-T's DLR loss uses the third and fourth "
+                         "largest logits); use attack='apgd-ce' (accepted for any number of classes)")
     correct = 0
     for i in range(0, len(x), batch_size):
         xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
@@ -463,7 +584,7 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
                                         loss="ce")
             else:
                 atk = torchattacks.AutoAttack(model, norm=norm, eps=float(eps), version="standard",
-                                              n_classes=n_classes, seed=seed)
+                                              n_classes=width, seed=seed)
             xb = atk(xb, yb)
         with torch.no_grad():
             correct += int((model(xb).argmax(1) == yb).sum())

@@ -43,11 +43,44 @@ ALGORITHMS = ("base", "ml")
 CANDIDATES = 4
 
 
+#: Fewest ratios the TwoNN fit may keep (``int(N * mu_fraction)``): a slope needs two points.
+MIN_KEPT = 2
+
+
 def _as_float64(x, name: str) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).to(torch.float64)
+    t = torch.as_tensor(np.ascontiguousarray(x) if not isinstance(x, torch.Tensor) else x).to(torch.float64)
     if t.ndim != 2 or len(t) < 3:
         raise ValueError(f"{name} of shape {tuple(t.shape)} is not accepted; use a 2-D array of at least 3 points")
+    bad = ~torch.isfinite(t)
+    if bad.any():
+        rows = torch.nonzero(bad.any(1)).flatten()[:5].tolist()
+        raise ValueError(f"{name} holds {int(bad.sum())} non-finite values (nan or inf), in rows {rows}"
+                         f"{' ...' if bad.any(1).sum() > 5 else ''}; TwoNN needs finite coordinates")
     return t.reshape(len(t), -1)
+
+
+def duplicate_groups(x: torch.Tensor) -> np.ndarray:
+    """A group label per row: equal labels for bit-identical rows (an exact test, no round-off)."""
+    arr = np.ascontiguousarray(x.numpy() + 0.0)  # + 0.0 makes -0.0 equal to 0.0
+    rows = arr.view(np.dtype((np.void, arr.dtype.itemsize * arr.shape[1]))).ravel()
+    _, labels = np.unique(rows, return_inverse=True)
+    return labels.ravel()
+
+
+def _refuse_duplicates(labels: np.ndarray, what: str) -> None:
+    counts = np.bincount(labels)
+    if counts.max() > 1:
+        rows = np.flatnonzero(labels == np.argmax(counts))[:4].tolist()
+        raise ValueError(f"{what} holds duplicate points ({int((counts[counts > 1]).sum())} rows in "
+                         f"{int((counts > 1).sum())} groups of identical rows, e.g. rows {rows}): their first-"
+                         "neighbour distance is 0 and TwoNN is undefined; remove identical points first")
+
+
+def _check_kept(n: int, mu_fraction: float) -> None:
+    kept = int(n * mu_fraction)
+    if kept < MIN_KEPT:
+        raise ValueError(f"N·mu_fraction = {n}·{mu_fraction} = {n * mu_fraction:g} keeps {kept} ratios; the TwoNN "
+                         f"fit needs at least {MIN_KEPT}: use more points or a larger mu_fraction")
 
 
 def _check_fraction(mu_fraction: float, algorithm: str) -> None:
@@ -64,6 +97,7 @@ def two_nn_from_ratios(mus: np.ndarray, mu_fraction: float = 0.9, algorithm: str
     ``log mu`` (the ``N * mu_fraction`` smallest); ``"ml"``: ``(N - 1) / sum log mu``.
     """
     _check_fraction(mu_fraction, algorithm)
+    _check_kept(len(mus), mu_fraction)
     log_mu = np.log(np.asarray(mus, dtype=np.float64))
     if not np.all(np.isfinite(log_mu)):
         raise ValueError("some points have a duplicate (first-neighbour distance 0); remove identical points first")
@@ -87,19 +121,36 @@ def _squared_distances(x: torch.Tensor) -> torch.Tensor:
     return d.clamp_(min=0).fill_diagonal_(float("inf"))
 
 
-def _ratios(d: torch.Tensor) -> np.ndarray:
-    """``r2 / r1`` per row of a squared-distance matrix (diagonal ``inf``)."""
-    two = d.topk(2, dim=1, largest=False).values
-    return torch.sqrt(two[:, 1] / two[:, 0]).numpy()
+def _ratios(d: torch.Tensor, x: torch.Tensor, chunk: int = 256) -> np.ndarray:
+    """``r2 / r1`` per row: candidates from the squared-distance matrix ``d`` (diagonal ``inf``),
+    then their distances computed directly from the differences of the rows of ``x``, so that
+    near neighbours are not lost to the round-off of the Gram formula at any scale."""
+    cand = d.topk(min(CANDIDATES, len(d) - 1), dim=1, largest=False).indices
+    out = []
+    for i in range(0, len(x), chunk):
+        diff = x[i:i + chunk, None, :] - x[cand[i:i + chunk]]
+        two = torch.sort((diff * diff).sum(-1), dim=1).values[:, :2]
+        out.append(torch.sqrt(two[:, 1] / two[:, 0]))
+    return torch.cat(out).numpy()
 
 
 def two_nn_ratios(x) -> np.ndarray:
-    """``r2 / r1`` for every row of ``x`` (Euclidean distances, exact search in float64)."""
-    return _ratios(_squared_distances(_as_float64(x, "x")))
+    """``r2 / r1`` for every row of ``x`` (Euclidean distances, exact search in float64).
+
+    Raises ValueError for non-finite coordinates and for duplicate rows (found exactly, whatever
+    their scale)."""
+    x = _as_float64(x, "x")
+    _refuse_duplicates(duplicate_groups(x), "x")
+    return _ratios(_squared_distances(x), x - x.mean(0))
 
 
 def two_nn_id(x, mu_fraction: float = 0.9, algorithm: str = "base") -> float:
-    """TwoNN intrinsic dimension of the rows of ``x`` (matches :func:`dadapy_two_nn`)."""
+    """TwoNN intrinsic dimension of the rows of ``x`` (matches :func:`dadapy_two_nn`).
+
+    Raises ValueError for non-finite or duplicate points and when ``N * mu_fraction`` keeps fewer
+    than :data:`MIN_KEPT` ratios."""
+    _check_fraction(mu_fraction, algorithm)
+    _check_kept(len(x), mu_fraction)
     return two_nn_from_ratios(two_nn_ratios(x), mu_fraction, algorithm)
 
 
@@ -161,6 +212,11 @@ class IdTest:
     def p_permutation(self) -> float:
         return float((1 + np.sum(self.shuffled <= self.id)) / (len(self.shuffled) + 1))
 
+    def __repr__(self) -> str:
+        return (f"IdTest(N={self.n_points}, Id={self.id:.3f}, shuffled Id {self.shuffled_mean:.3f} ± "
+                f"{self.shuffled_std:.3f} (sample std over {len(self.shuffled)} shuffles), Z={self.z:.2f}, "
+                f"p={self.p_value:.2g}, permutation p={self.p_permutation:.2g}, mu_fraction={self.mu_fraction})")
+
 
 def _paired(a, b) -> tuple[torch.Tensor, torch.Tensor]:
     a, b = _as_float64(a, "a"), _as_float64(b, "b")
@@ -180,9 +236,18 @@ def id_correlation_test(a, b, *, n_shuffles: int = 50, seed: int = 0, mu_fractio
 
     a, b = _paired(a, b)
     _check_fraction(mu_fraction, "base")
+    _check_kept(len(a), mu_fraction)
     perms = shuffle_permutations(len(a), n_shuffles, seed) if permutations is None else np.asarray(permutations)
+    ga, gb = duplicate_groups(a), duplicate_groups(b)
+    for pi in [None, *perms] if ga.max() < len(a) - 1 and gb.max() < len(b) - 1 else []:
+        pair = ga * (gb.max() + 1) + (gb if pi is None else gb[np.asarray(pi)])
+        _refuse_duplicates(np.unique(pair, return_inverse=True)[1], "[a, b]" if pi is None else "[a, b] shuffled")
     da, db = _squared_distances(a), _squared_distances(b)  # diagonals inf, and inf + inf = inf
-    da32, db32 = da.float(), db.float()
+    # One common scale for the float32 pass, so that its range fits whatever the data's units.
+    scale = max(float(da[torch.isfinite(da)].max()), float(db[torch.isfinite(db)].max()), 1e-300)
+    da32, db32 = (da / scale).float(), (db / scale).float()
+    ac, bc = (a - a.mean(0)).numpy(), (b - b.mean(0)).numpy()
+    sqa, sqb = (ac * ac).sum(1), (bc * bc).sum(1)
     # Gathers go through numpy: its take is several times faster than torch's advanced indexing.
     da_n, db_n, db32_n = da.numpy(), db.numpy(), db32.numpy()
     rows = np.arange(len(a))[:, None]
@@ -192,7 +257,7 @@ def id_correlation_test(a, b, *, n_shuffles: int = 50, seed: int = 0, mu_fractio
         # exact float64 distances of the candidates decide.
         d32 = db32.clone() if pi is None else torch.from_numpy(db32_n.take(pi, 0).take(pi, 1))
         v32, cand = d32.add_(da32).topk(CANDIDATES, dim=1, largest=False)
-        cand, v_last = cand.numpy(), v32[:, -1].double().numpy()
+        cand, v_last = cand.numpy(), v32[:, -1].double().numpy() * scale
         pr, pc = (rows, cand) if pi is None else (pi[:, None], pi[cand])
         exact = np.sort(da_n[rows, cand] + db_n[pr, pc], axis=1)
         # A point outside the candidates has a float32 distance >= the last candidate's, hence an
@@ -200,6 +265,13 @@ def id_correlation_test(a, b, *, n_shuffles: int = 50, seed: int = 0, mu_fractio
         # exact second distance are redone exactly in float64.
         for i in np.flatnonzero(exact[:, 1] > v_last * (1 - 1e-5)):
             full = da_n[i] + (db_n[i] if pi is None else db_n[pi[i]].take(pi))
+            exact[i, :2] = np.partition(full, 1)[:2]
+        # Where the Gram formula's round-off (about 1e-16 of the squared norms) could decide the
+        # nearest neighbour, the row is redone from the differences themselves.
+        bi = rows[:, 0] if pi is None else pi
+        for i in np.flatnonzero(exact[:, 0] < 1e-9 * (sqa + sqb[bi] + sqa.mean() + sqb.mean())):
+            full = ((ac - ac[i]) ** 2).sum(1) + ((bc[bi] - bc[bi[i]]) ** 2).sum(1)
+            full[i] = np.inf
             exact[i, :2] = np.partition(full, 1)[:2]
         return two_nn_from_ratios(np.sqrt(exact[:, 1] / exact[:, 0]), mu_fraction)
 

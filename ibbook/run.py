@@ -110,6 +110,11 @@ def run_chapter(notebook: str | Path, *, scale: str | None = None, device: str |
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    # A run stopped with SIGTERM (kill, a scheduler's time limit) unwinds like Ctrl-C, so that
+    # run_chapter removes its temporary file and leaves the destination untouched.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     ap = argparse.ArgumentParser(prog="python -m ibbook.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="+", help="chapter notebooks to run, in order")
     ap.add_argument("--scale", help="scale parameter, e.g. small or full (default: the notebook's)")

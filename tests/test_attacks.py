@@ -186,3 +186,137 @@ def test_robust_accuracy_with_apgd_on_a_tiny_linear_classifier():
         attacks.robust_accuracy(model, x, y, norm="L1", eps=0.1)
     with pytest.raises(ValueError, match="attack='fgsm' is not accepted"):
         attacks.robust_accuracy(model, x, y, norm="L2", eps=0.1, attack="fgsm")
+
+
+# ------------------------------------------------------------------ image attacks: FMN, failures, checks
+
+def linear_three_class(n=50, d=20, seed=0):
+    """A 3-class linear model on 1x4x5 'images' in [0.25, 0.75], their predicted labels and the exact
+    minimal l2 perturbation that leaves the class: min over k != y of (f_y - f_k) / ||w_y - w_k||."""
+    g = torch.Generator().manual_seed(seed)
+    W, b = 2 * torch.randn(3, d, generator=g), 0.2 * torch.randn(3, generator=g)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(d, 3)).eval()
+    with torch.no_grad():
+        model[1].weight.copy_(W)
+        model[1].bias.copy_(b)
+    x = 0.25 + 0.5 * torch.rand(n, 1, 4, 5, generator=g)
+    f = x.flatten(1).double() @ W.double().T + b.double()
+    y = f.argmax(1)
+    gaps = (f.gather(1, y[:, None]) - f) / (W.double()[y][:, None, :] - W.double()[None]).norm(dim=2)
+    gaps[torch.arange(n), y] = float("inf")
+    exact, k = gaps.min(1)
+    step = W.double()[y] - W.double()[k]
+    x_star = x.flatten(1).double() - exact[:, None] * step / step.norm(dim=1, keepdim=True)
+    assert x_star.min() > 0 and x_star.max() < 1  # the minimal points lie inside the box [0, 1]
+    return model, x, y, exact
+
+
+@pytest.mark.parametrize("steps", [10, 100])  # 1000 steps: the same (about 23 s)
+def test_l2_fmn_reaches_the_exact_minimum_on_a_multiclass_linear_model(steps):
+    model, x, y, exact = linear_three_class()
+    res = attacks.attack_images(model, x, y, attacks.image_attack("l2_fmn", steps=steps), eps=None,
+                                progress=False)
+    assert res.success.all() and res.failures == {}
+    ratio = res.norms(2).double() / exact
+    assert ratio.min() > 1 - 1e-4 and ratio.max() < 1.01  # DeepFool (overshoot 0.02): about 1.02
+    # foolbox 3.3.4's own l2 FMN never projects: adversarial, but far from minimal
+    old = attacks.attack_images(model, x, y, attacks.image_attack("l2_fmn_foolbox", steps=steps), eps=None,
+                                progress=False)
+    ratio = old.norms(2).double() / exact
+    assert old.success.all() and ratio.min() > 1.5 and ratio.median() > 3
+
+
+def test_l2_fmn_projection_shrinks_onto_the_ball_and_slack_is_checked():
+    import eagerpy as ep
+    atk = attacks.image_attack("l2_fmn")
+    x0 = ep.astensor(torch.zeros(2, 3))
+    x = ep.astensor(torch.tensor([[3.0, 4.0, 0.0], [0.3, 0.4, 0.0]]))
+    out = atk.project(x, x0, ep.astensor(torch.tensor([1.0, 1.0]))).raw
+    assert torch.allclose(out, torch.tensor([[0.6, 0.8, 0.0], [0.3, 0.4, 0.0]]) * torch.tensor([[1 + 1e-4], [1.0]]))
+    with pytest.raises(ValueError, match="radius_slack=0.5 is not accepted; use 0 <= radius_slack <= 0.01"):
+        attacks.image_attack("l2_fmn", radius_slack=0.5)
+
+
+def tie_model():
+    """f_0 = <(1, 1, 1, 1), x> - 2 + 2^-6, f_1 = 0: at x = 0.5 the minimal step lands exactly on f_0 = f_1
+    in float32 (a tie, which argmax gives to class 0)."""
+    model = torch.nn.Linear(4, 2).eval()
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, 1, 1, 1], [0, 0, 0, 0]]))
+        model.bias.copy_(torch.tensor([-2 + 2**-6, 0.0]))
+    x = torch.tensor([[0.5] * 4, [0.25] * 4])  # the second is misclassified (f_0 < 0)
+    return model, x, torch.tensor([0, 0])
+
+
+@pytest.mark.parametrize("steps", [10, 100])
+def test_fmn_failures_are_listed_with_their_reason(steps):
+    model, x, y = tie_model()
+    # foolbox's linf FMN lands on the tie, where its epsilon update stops growing: nothing found
+    res = attacks.attack_images(model, x, y, attacks.image_attack("linf_fmn", steps=steps), eps=None,
+                                progress=False)
+    assert res.success.tolist() == [False, False]
+    assert res.failures == {
+        0: "no misclassified point found: the attack returned the clean image (none of its iterates was "
+           "misclassified); clean logit margin 0.0156",
+        1: "misclassified before the attack"}
+    # the corrected l2 FMN crosses the tie thanks to its radius slack (without it, it fails the same way)
+    fixed = attacks.attack_images(model, x, y, attacks.image_attack("l2_fmn", steps=steps), eps=None,
+                                  progress=False)
+    assert fixed.success.tolist() == [True, False] and list(fixed.failures) == [1]
+    assert float(fixed.norms(2)[0]) == pytest.approx(2**-7, rel=1e-3)  # exact: 2^-6 / ||(1, 1, 1, 1)||
+    no_slack = attacks.attack_images(model, x, y, attacks.image_attack("l2_fmn", steps=steps, radius_slack=0.0),
+                                     eps=None, progress=False)
+    assert not no_slack.success[0] and 0 in no_slack.failures
+    pgd = attacks.attack_images(model, x, y, "linf_pgd", eps=0.001, progress=False)
+    assert pgd.failures[0] == "no misclassified point within eps=0.001; clean logit margin 0.0156"
+
+
+def test_robust_accuracy_checks_n_classes_against_the_model(monkeypatch):
+    x = torch.rand(6, 1, 2, 2)
+    for k in (2, 3):
+        model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, k))
+        y = torch.zeros(6, dtype=torch.long)
+        with pytest.raises(ValueError, match=rf"attack='autoattack' is not accepted for a model with {k} classes: "
+                                             r"AutoAttack needs at least 4 .*; use attack='apgd-ce'"):
+            attacks.robust_accuracy(model, x, y, norm="Linf", eps=8 / 255, attack="autoattack", n_classes=k)
+        with pytest.raises(ValueError, match=rf"n_classes=10 is not accepted: the model outputs {k} logits; "
+                                             rf"use n_classes={k} or None"):
+            attacks.robust_accuracy(model, x, y, norm="Linf", eps=8 / 255, n_classes=10)
+    # 4 classes are enough for the real AutoAttack: class = largest pixel, which a budget of 0.5 always flips
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 4, bias=False)).eval()
+    with torch.no_grad():
+        model[1].weight.copy_(10 * torch.eye(4))
+    y = x.flatten(1).argmax(1)
+    assert attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.5, attack="autoattack", n_classes=4) == 0.0
+    # None (the default) reads the width; AutoAttack gets it
+    import torchattacks
+    seen = []
+
+    class FakeAutoAttack:
+        def __init__(self, model, **kw):
+            seen.append(kw["n_classes"])
+
+        def __call__(self, xb, yb):
+            return xb
+
+    monkeypatch.setattr(torchattacks, "AutoAttack", FakeAutoAttack)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 10))
+    attacks.robust_accuracy(model, x, torch.zeros(6, dtype=torch.long), norm="L2", eps=0.1, attack="autoattack")
+    assert seen == [10]
+
+
+def test_image_attacks_reject_inputs_outside_the_unit_box():
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+    x = torch.tensor([[0.0, 17.0, 255.0, 3.0]]).view(1, 1, 2, 2).repeat(4, 1, 1, 1)
+    y = torch.zeros(4, dtype=torch.long)
+    msg = r"x has values from 0 to 255; the image attacks need values in \[0, 1\]"
+    with pytest.raises(ValueError, match=msg):
+        attacks.robust_accuracy(model, x, y, norm="Linf", eps=8 / 255)
+    with pytest.raises(ValueError, match=msg):
+        attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.0)
+    with pytest.raises(ValueError, match=msg):
+        attacks.attack_images(model, x, y, "linf_pgd", eps=8 / 255, progress=False)
+    with pytest.raises(ValueError, match=r"x has values from -0.5 to 0.5; .*\[0, 1\]"):
+        attacks.attack_images(model, x / 255 - 0.5, y, "l2_fmn", eps=None, progress=False)
+    with pytest.raises(ValueError, match=r"x has values from nan to nan"):
+        attacks.attack_images(model, torch.full_like(x, float("nan")), y, "l2_deepfool", eps=None, progress=False)

@@ -90,21 +90,47 @@ def test_data_root_beats_env_beats_mirror(tmp_path, monkeypatch):
     assert marker() == (2, "IBBOOK_DATA")
     monkeypatch.delenv("IBBOOK_DATA")
     assert marker() == (3, "offline mirror")
-    # a root that lacks the data set is skipped, and the next place is used
+    # a root that exists but lacks the data set is skipped, and the next place is used
+    (tmp_path / "empty").mkdir()
     assert marker(data_root=tmp_path / "empty") == (3, "offline mirror")
+    monkeypatch.setenv("IBBOOK_DATA", str(tmp_path / "empty"))
+    assert marker() == (3, "offline mirror")
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_a_named_root_that_does_not_exist_is_an_error_naming_it(tmp_path, monkeypatch, download):
+    mirror = fake_mnist_root(tmp_path / "mirror", value=3)
+    monkeypatch.setattr(ds, "check_md5", lambda path: None)
+    monkeypatch.setattr(ds, "MIRROR", mirror)  # the data are there, but a named root is missing
+    monkeypatch.setattr(ds, "_download", lambda name, root: pytest.fail("no download for a mistyped root"))
+    with pytest.raises(DataNotFoundError, match=r"^data_root='/nonexistent' is not an existing folder "
+                                                r"\(/nonexistent\)\. Check the path"):
+        load_mnist("test", data_root="/nonexistent", download=download)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(DataNotFoundError, match=r"data_root='.*a-file' is not an existing folder"):
+        ds.find_dataset("mnist", tmp_path / "a-file")
+    monkeypatch.setenv("IBBOOK_DATA", "/nonexistent")
+    with pytest.raises(DataNotFoundError, match=r"^the environment variable IBBOOK_DATA='/nonexistent' is not an "
+                                                r"existing folder .*unset IBBOOK_DATA"):
+        load_mnist("test", download=download)
+    monkeypatch.setenv("IBBOOK_DATA", "")  # empty: not given
+    assert load_mnist("test").origin == "offline mirror"
 
 
 def test_missing_data_lists_every_place_tried_and_how_to_get_it(tmp_path, monkeypatch, no_mirror):
-    monkeypatch.setenv("IBBOOK_DATA", "/nonexistent")
+    # named roots that exist but are empty: searched, then the mirror and download folder (both missing)
+    (tmp_path / "given").mkdir()
+    (tmp_path / "env").mkdir()
+    monkeypatch.setenv("IBBOOK_DATA", str(tmp_path / "env"))
     with pytest.raises(DataNotFoundError) as err:
         load_cifar10("train", data_root=tmp_path / "given")
     msg = str(err.value)
-    for place in (str(tmp_path / "given"), "/nonexistent", str(tmp_path / "no-mirror"),
+    for place in (str(tmp_path / "given"), str(tmp_path / "env"), str(tmp_path / "no-mirror"),
                   str(tmp_path / "cache" / "downloads")):
         assert place in msg
-    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "download folder", "that folder does not exist",
-                  "/nonexistent/cifar10-jpeg.zip", "/nonexistent/cifar-10-batches-py", "download=True",
-                  "IBBOOK_DOWNLOAD=1"):
+    for label in ("data_root argument", "IBBOOK_DATA", "offline mirror", "download folder",
+                  "offline mirror; that folder does not exist", f"{tmp_path / 'given' / 'cifar-10-batches-py'}",
+                  f"{tmp_path / 'env' / 'cifar10-jpeg.zip'}  (IBBOOK_DATA)", "download=True", "IBBOOK_DOWNLOAD=1"):
         assert label in msg
     assert (msg.index("data_root argument") < msg.index("IBBOOK_DATA") < msg.index("offline mirror")
             < msg.index("download folder"))

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from ibbook import intrinsic_dim
 from ibbook import intrinsic_dim as I
 
 
@@ -93,3 +94,53 @@ def test_rejection_rate_is_low_without_and_high_with_dependence():
     fpr, z = I.rejection_rate(independent, 12, n_shuffles=10)
     power, _ = I.rejection_rate(dependent, 4, n_shuffles=10)
     assert len(z) == 12 and fpr <= 0.25 and power == 1.0
+
+
+# ---------------------------------------------------------------- bad input and round-off (issue 20)
+
+@pytest.mark.parametrize("trial", range(8))
+def test_a_duplicated_row_is_refused_every_time_whatever_the_scale(trial):
+    rng = np.random.default_rng(trial)
+    x = rng.random((200, 3072)) * 10.0 ** rng.integers(-8, 9)
+    x[11] = x[5]
+    with pytest.raises(ValueError, match=r"duplicate points .* e\.g\. rows \[5, 11\]"):
+        intrinsic_dim.two_nn_id(x, mu_fraction=1.0)
+    with pytest.raises(ValueError, match="duplicate points"):
+        intrinsic_dim.id_correlation_test(x, x, n_shuffles=3)
+
+
+def test_near_duplicates_and_scale_do_not_change_the_estimate():
+    rng = np.random.default_rng(0)
+    x = rng.random((300, 40))
+    x[7] = x[3] + 1e-9  # a genuine, very near neighbour (Gram round-off would be ~1e-14 of |x|^2)
+    d = ((x[:, None] - x[None]) ** 2).sum(-1)  # exact reference from the differences
+    np.fill_diagonal(d, np.inf)
+    two = np.sort(d, 1)[:, :2]
+    ref = intrinsic_dim.two_nn_from_ratios(np.sqrt(two[:, 1] / two[:, 0]))
+    for s in (1e-6, 1.0, 1e6):
+        assert intrinsic_dim.two_nn_id(x * s) == pytest.approx(ref, rel=1e-9)
+    a, b = x[:, :20], x[:, 20:]
+    t1 = intrinsic_dim.id_correlation_test(a, b, n_shuffles=4)
+    t2 = intrinsic_dim.id_correlation_test(a * 1e15, b * 1e15, n_shuffles=4)  # float32 range: 1e30 squared
+    assert t2.id == pytest.approx(t1.id, rel=1e-9) and np.allclose(t2.shuffled, t1.shuffled, rtol=1e-9)
+
+
+def test_non_finite_input_is_named():
+    x = np.random.default_rng(0).random((20, 3))
+    x[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"x holds 1 non-finite values \(nan or inf\), in rows \[4\]"):
+        intrinsic_dim.two_nn_id(x)
+
+
+def test_too_small_mu_fraction_names_the_product_and_the_minimum():
+    with pytest.raises(ValueError, match=r"N·mu_fraction = 5·0.1 = 0.5 keeps 0 ratios; .* at least 2"):
+        intrinsic_dim.two_nn_id(np.random.default_rng(0).standard_normal((5, 2)), mu_fraction=0.1)
+    a = np.random.default_rng(1).standard_normal((10, 3))
+    with pytest.raises(ValueError, match=r"N·mu_fraction = 10·0.05"):
+        intrinsic_dim.id_correlation_test(a, a[::-1], mu_fraction=0.05)
+
+
+def test_id_test_prints_z_p_and_the_shuffled_mean_and_std():
+    t = intrinsic_dim.IdTest(id=10.0, shuffled=np.array([11.0, 12.0, 13.0]), n_points=50, mu_fraction=0.9)
+    text = str(t)
+    assert "Z=-2.00" in text and "p=0.023" in text and "12.000 ± 1.000" in text and "N=50" in text

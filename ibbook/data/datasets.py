@@ -9,6 +9,10 @@ Where the data come from, in this order (the first place that holds the data set
    1 nor 2 is given; a download happens only when the caller passes ``download=True`` or sets
    ``IBBOOK_DOWNLOAD=1``.
 
+A folder named in 1 or 2 must exist: a missing one (a mistyped path) is a :class:`DataNotFoundError`
+naming it, never a silent fall-back to the other places. One that exists but does not hold the
+data set is passed over for the next place.
+
 Inside a root each data set may be stored as torchvision stores it (the original data) or in the
 mirror's layout (a zip archive or its unpacked folder). Decoded images are cached as ``uint8``
 arrays under ``<cache root>/data`` (see :mod:`ibbook.cache`), so a second load of the whole
@@ -68,7 +72,8 @@ _EXPECTED_COUNTS = {"cifar10-jpeg": {"train": 50000, "test": 10000},
                     "imagenette-224": {"train": 9469, "val": 3925}}
 
 class DataNotFoundError(FileNotFoundError):
-    """No place that was searched holds the data set; the message lists them and how to get it."""
+    """No place that was searched holds the data set (the message lists them and how to get it), or
+    a folder named by ``data_root`` or ``IBBOOK_DATA`` does not exist (the message names it)."""
 
 
 class DataCorruptError(RuntimeError):
@@ -319,13 +324,30 @@ _CLASSES = {"cifar10": CIFAR10_CLASSES, "mnist": MNIST_CLASSES, "imagenette": IM
 
 
 def candidate_roots(data_root: str | os.PathLike | None = None) -> list[tuple[str, Path]]:
-    """The folders searched, in order, each with where it came from."""
+    """The folders searched, in order, each with where it came from.
+
+    ``data_root`` (None or ``""``: not given) and ``$IBBOOK_DATA`` (unset or empty: not given) are
+    named by the user, so each must be an existing folder: otherwise :class:`DataNotFoundError`
+    names it (the places after it are not searched).
+    """
     roots = []
     if data_root not in (None, ""):
-        roots.append(("data_root argument", Path(data_root).expanduser()))
+        root = Path(data_root).expanduser()
+        if not root.is_dir():
+            raise DataNotFoundError(
+                f"data_root={str(data_root)!r} is not an existing folder ({root}). Check the path; create "
+                "the folder first if a download should go there; or give no data_root to search IBBOOK_DATA, "
+                "the offline mirror and the download folder.")
+        roots.append(("data_root argument", root))
     env = os.environ.get("IBBOOK_DATA")
     if env:
-        roots.append(("IBBOOK_DATA", Path(env).expanduser()))
+        root = Path(env).expanduser()
+        if not root.is_dir():
+            raise DataNotFoundError(
+                f"the environment variable IBBOOK_DATA={env!r} is not an existing folder ({root}). Check the "
+                "path; create the folder first if a download should go there; or unset IBBOOK_DATA to search "
+                "the offline mirror and the download folder.")
+        roots.append(("IBBOOK_DATA", root))
     roots.append(("offline mirror", MIRROR))
     roots.append(("download folder", download_dir()))
     return roots
@@ -339,7 +361,8 @@ def download_dir() -> Path:
 @dataclass(frozen=True)
 class Found:
     """Where a data set was found: the stored ``layout``, the file or folder ``source`` and the
-    ``origin`` of its root (``"data_root argument"``, ``"IBBOOK_DATA"`` or ``"offline mirror"``)."""
+    ``origin`` of its root (``"data_root argument"``, ``"IBBOOK_DATA"``, ``"offline mirror"`` or
+    ``"download folder"``)."""
 
     layout: _Layout
     source: Path
@@ -347,7 +370,9 @@ class Found:
 
 
 def find_dataset(dataset: str, data_root: str | os.PathLike | None = None) -> Found:
-    """The first stored copy of ``dataset`` in the search order, or :class:`DataNotFoundError`."""
+    """The first stored copy of ``dataset`` in the search order, or :class:`DataNotFoundError` (which
+    lists every place tried; also raised when ``data_root`` or ``IBBOOK_DATA`` names a missing folder,
+    see :func:`candidate_roots`)."""
     check_choice("dataset", dataset, _LAYOUTS)
     tried = []
     for origin, root in candidate_roots(data_root):
@@ -451,6 +476,7 @@ def _open(dataset: str, split: str, data_root, download: bool | None) -> tuple[F
     check_choice(f"split of {dataset}", split, _SPLITS[dataset])
     if download is None:
         download = os.environ.get("IBBOOK_DOWNLOAD") == "1"
+    candidate_roots(data_root)  # a missing named root is an error here, never a reason to download
     try:
         found = find_dataset(dataset, data_root)
     except DataNotFoundError:
@@ -470,7 +496,8 @@ def load_images(dataset: str, split: str, *, n: int | None = None, seed: int = 0
     ``n`` keeps a class-stratified random subset of that many images (``seed`` picks it; None keeps
     all); ``size`` resizes to ``size``×``size`` (antialiased bilinear); ``grayscale`` returns one luma
     channel. ``download`` (default: ``$IBBOOK_DOWNLOAD == "1"``) lets torchvision fetch the data
-    when no stored copy is found.
+    when no stored copy is found. A ``data_root`` or ``$IBBOOK_DATA`` that names a missing folder is a
+    :class:`DataNotFoundError` naming it, with or without ``download`` (see :func:`candidate_roots`).
     """
     _check_size(size)
     found, images, labels = _open(dataset, split, data_root, download)
