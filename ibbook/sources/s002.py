@@ -1,0 +1,33 @@
+"""002: Caro et al. 2024, translational symmetry and high-frequency perturbations: the orderings
+of the abstract (no table), judged in the Fourier-bias chapter."""
+from .protocol import Claim, finding
+from .s001 import NO_CI, NO_UNTRAINED, TABLE4_ACCURACY
+
+SOURCE = "002"
+KEY = "caro2024translational"
+NAME = "Caro et al. 2024"
+
+_KERNELS = tuple(f"k={k}, depth 1" for k in (3, 5, 9, 17, 32))
+_DEPTHS = tuple(f"k=3, depth {d}" for d in (1, 2, 3))
+
+
+def _fb(cid, item, claim, paper, models):
+    return Claim(cid, SOURCE, item, claim, "fourier_bias", "Verdicts", paper,
+                 finding(cid, baseline=NO_UNTRAINED, uncertainty=NO_CI, models=models,
+                         paper_acc=TABLE4_ACCURACY))
+
+
+CLAIMS = (
+    _fb("002.abstract.kernel-size", "abstract: kernel size",
+        "smaller kernels give higher freq. delta^",
+        "\"exacerbated with stronger locality of the kernel\"", _KERNELS),
+    _fb("002.abstract.depth", "abstract: depth", "deeper 3x3 convs give higher freq. delta^",
+        "\"exacerbated with ... depth of the model\"", _DEPTHS),
+    _fb("002.abstract.vit-mlp", "abstract: ViT / MLP", "ViT and MLP-Mixer give lower freq. delta^",
+        "\"Vision Transformers or MLP-style architectures significantly reduce\"",
+        ("ViT", "MLP-Mixer", "k=3, depth 1")),
+    _fb("002.abstract.conv-vs-fc", "abstract: conv vs FC",
+        "ReLU: bounded conv's delta^ is higher freq. than full conv",
+        "\"convolutional operations have higher frequency adversarial attacks\"",
+        ("ReLU bounded conv", "ReLU full conv", "ReLU FC")),
+)

@@ -1,0 +1,86 @@
+"""003: Basile et al. 2024, relating essential and adversarial Fourier masks through the
+intrinsic dimension (Id). Tables 1-3 and the classifiers' accuracies are quoted here once; the
+intrinsic-dimension and masks chapters import them."""
+from .protocol import Claim, bound, close, close_or_sign, id_test, quoted
+
+SOURCE = "003"
+KEY = "basile2024relating"
+NAME = "Basile et al. 2024"
+
+#: Table 1: the spiral (R^2, Id, Id after shuffling, Z, P-value), quoted.
+TABLE1 = {"R^2": "2.5e-03", "Id": 1.02, "Id (shuffle)": "1.95 ± 0.03", "Z": -74.51, "p": "0"}
+#: Tables 2 (CIFAR-10) and 3 (Imagenette, ResNet-18): (attack, model) -> (cosine similarity,
+#: Id, Id after shuffling, Z, P-value), quoted ("n/a": not given).
+TABLE2_3 = {
+    ("FMN", "ResNet-20"): ("0.25 ± 0.16", 31.65, "34.98 ± 0.73", -4.56, "2.5e-06"),
+    ("PGD", "ResNet-20"): ("0.22 ± 0.15", 32.35, "36.18 ± 0.72", -5.31, "5.4e-08"),
+    ("DeepFool", "ResNet-20"): ("0.25 ± 0.15", 30.35, "33.93 ± 0.73", -4.91, "4.5e-07"),
+    ("FMN", "CCT-7"): ("0.22 ± 0.17", 22.93, "24.47 ± 0.34", -4.50, "3.4e-06"),
+    ("PGD", "CCT-7"): ("0.21 ± 0.17", 23.31, "24.49 ± 0.41", -2.86, "2.1e-03"),
+    ("DeepFool", "CCT-7"): ("0.20 ± 0.16", 23.44, "25.10 ± 0.35", -4.81, "7.4e-07"),
+    ("FMN", "ResNet-18 (Imagenette)"): ("0.22 ± 0.10", 65.06, "69.18 ± 2.12", "n/a", "2.6e-02"),
+    ("PGD", "ResNet-18 (Imagenette)"): ("0.12 ± 0.07", 81.80, "77.25 ± 2.94", 1.54, "9.4e-01"),
+    ("DeepFool", "ResNet-18 (Imagenette)"): ("0.15 ± 0.09", 65.14, "69.90 ± 2.50", "n/a",
+                                             "2.8e-02"),
+}
+#: Mean cosine similarity of essential and adversarial masks, ResNet-20 (Table 2's column).
+COSINE = {a: TABLE2_3[a, "ResNet-20"][0] for a in ("FMN", "PGD", "DeepFool")}
+#: The classifiers' test accuracies (%), quoted: name -> (label, data set, accuracy).
+ACCURACY = {"resnet20": ("ResNet-20", "CIFAR-10", "92.17"),
+            "cct7": ("CCT-7/3x1", "CIFAR-10", "95.64"),
+            "resnet18_imagenette": ("ResNet-18", "Imagenette", "98.37"),
+            "vgg11_gray": ("VGG11, grayscale", "Imagenette", "not given")}
+
+ID = "intrinsic_dim"
+_T1 = "Table 1: the spiral"
+_T23 = "Essential versus adversarial masks (Tables 2 and 3)"
+#: Result label of a model in the intrinsic-dimension chapter -> its key in :data:`ACCURACY`.
+_MODEL_KEY = {"ResNet-20": "resnet20", "CCT-7": "cct7",
+              "ResNet-18 (Imagenette)": "resnet18_imagenette"}
+
+
+def _paper_text(attack: str, model: str) -> str:
+    _, i_d, sh, z, p = TABLE2_3[attack, model]
+    mant, exp = p.split("e")
+    p_text = f"{mant}·10^{int(exp)}"
+    if z == "n/a":
+        return f"Id {i_d}, shuffled {sh}, P = {p_text}"
+    return f"Z = {z:.2f}, P = {p_text}"
+
+
+def _id_claim(table: str, attack: str, model: str) -> Claim:
+    significant = float(TABLE2_3[attack, model][4]) < 0.05
+    key = _MODEL_KEY[model]
+    paper_acc = quoted(ACCURACY[key][2]) / 100
+    label = model.replace(" (Imagenette)", "").lower().replace("-", "")
+    return Claim(f"003.{table.lower().replace(' ', '')}.{label}.{attack.lower()}", SOURCE,
+                 f"{table}, {model}, {attack}",
+                 f"essential and {attack} masks are {'' if significant else 'not '}correlated "
+                 "(Id test)", ID, _T23, _paper_text(attack, model),
+                 id_test(model, attack, significant,
+                         accuracy=("fourier_masks", f"accuracy/{key}", paper_acc)))
+
+
+CLAIMS = (
+    Claim("003.s3.2.twonn", SOURCE, "§3.2 TwoNN", "our TwoNN equals dadapy's (the paper's "
+          "implementation)", ID, "Fast and exact", "dadapy TwoNN",
+          bound(("fast_vs_dadapy_max_rel", "<=", 1e-4))),
+    Claim("003.table1.id", SOURCE, "Table 1, Id", "intrinsic dimension of the spiral", ID, _T1,
+          f"{TABLE1['Id']}", close("spiral/id", TABLE1["Id"], 0.05)),
+    Claim("003.table1.id-shuffled", SOURCE, "Table 1, Id (shuffle)", "Id after shuffling one "
+          "coordinate", ID, _T1, TABLE1["Id (shuffle)"],
+          close("spiral/shuffled_mean", quoted(TABLE1["Id (shuffle)"]), 0.05)),
+    Claim("003.table1.r2", SOURCE, "Table 1, R²", "no linear correlation in the spiral", ID, _T1,
+          TABLE1["R^2"], close_or_sign("spiral/r2", float(TABLE1["R^2"]), 0.5, 0.05)),
+    Claim("003.table1.z", SOURCE, "Table 1, Z", "the Id test detects the correlation", ID, _T1,
+          f"{TABLE1['Z']} (P-value {TABLE1['p']})",
+          close_or_sign("spiral/z", TABLE1["Z"], 0.25, -3.0,
+                        fair="shuffled baseline in the run; Z grows with N (paper's N not "
+                             "stated)")),
+    Claim("003.s3.2.calibration", SOURCE, "§3.2 calibration", "the test keeps its false-positive "
+          "rate on independent data (ours, not in the paper)", ID, "Is the test calibrated?",
+          "(not reported)", bound(("false_positive_rate_max", "<", 0.25), passed="holds")),
+    *(_id_claim(table, attack, model) for table, model in
+      (("Table 2", "ResNet-20"), ("Table 2", "CCT-7"), ("Table 3", "ResNet-18 (Imagenette)"))
+      for attack in ("FMN", "PGD", "DeepFool")),
+)

@@ -1,0 +1,241 @@
+"""The registry of the sources' claims (ibbook.sources) and the verdict protocol: every
+predicate on a passing and a failing synthetic result, the power of the Id test, the adequacy
+gates, stable ids, and each paper number quoted in exactly one module."""
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from ibbook import scorecard, sources
+from ibbook.sources import keys, protocol as P
+
+ROOT = Path(__file__).resolve().parent.parent
+INC, HOLDS, FAILS = P.INCONCLUSIVE, P.HOLDS, P.FAILS
+
+
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBBOOK_RESULTS", str(tmp_path))
+    return tmp_path
+
+
+def write(folder, chapter, scale, res):
+    (folder / chapter).mkdir(parents=True, exist_ok=True)
+    (folder / chapter / f"{scale}.json").write_text(json.dumps(
+        {"record": {"scale": scale, "device": "cpu", "data_variants": {}}, "results": res}))
+
+
+# --- power ----------------------------------------------------------------------------------
+
+def test_id_test_power_matches_the_closed_form_and_the_issue():
+    # effect 10 % of Id, shuffled std 1.3 Id / sqrt(N): z-shift 0.1 sqrt(N) / 1.3
+    assert P.id_test_power(120) == pytest.approx(0.2112, abs=1e-3)
+    assert P.id_test_power(60) == pytest.approx(0.1471, abs=1e-3)
+    assert 0.10 < P.id_test_power(60) < P.id_test_power(120) < 0.25
+    n = P.id_test_n_needed()
+    assert P.id_test_power(n) >= 0.8 > P.id_test_power(n - 1)
+    assert P.id_test_power(0) == 0.0
+    # with no effect the power is the level
+    assert P.id_test_power(100, effect=0.0) == pytest.approx(P.ALPHA)
+
+
+def test_adequacy_gate():
+    assert P.adequacy("m", 0.15)[1] and "near chance" in P.adequacy("m", 0.15)[1]
+    assert P.adequacy("m", 0.47, 0.92)[1] and "under-trained" in P.adequacy("m", 0.47, 0.92)[1]
+    assert P.adequacy("m", 0.85, 0.92)[1] is None
+    assert P.adequacy("m", 0.35, None)[1] is None
+
+
+# --- each predicate: a passing and a failing synthetic result --------------------------------
+
+def _v(check, r, ctx=None):
+    return check(r, ctx).verdict
+
+
+def test_bound_close_close_or_sign_ordered_radii_both():
+    b = P.bound(("a/x", "<", 1.0))
+    assert _v(b, {"a": {"x": 0.5}}) == "verified" and _v(b, {"a": {"x": 2.0}}) == FAILS
+    assert _v(P.bound(("x", ">=", 1), passed=HOLDS), {"x": 1}) == HOLDS
+    c = P.close("x", 2.0, 0.05)
+    assert _v(c, {"x": 2.05}) == HOLDS and _v(c, {"x": 2.5}) == FAILS
+    cs = P.close_or_sign("z", -74.5, 0.25, -3.0)
+    assert _v(cs, {"z": -14.0}) == HOLDS and _v(cs, {"z": 1.0}) == FAILS
+    o = P.ordered("v", increasing=True)
+    assert _v(o, {"v": [1, 2, 3]}) == HOLDS and _v(o, {"v": [1, 3, 2]}) == FAILS
+    assert _v(P.ordered("v", True, uncertainty="one seed"), {"v": [1, 2]}) == INC
+    r = P.radii_match("r", "k")
+    assert _v(r, {"r": [0.5], "k": [4]}) == "verified"
+    assert _v(r, {"r": [0.6], "k": [4]}) == FAILS
+    bo = P.both(P.close("x", 1.0, 0.1), P.close("y", 1.0, 0.1))
+    assert _v(bo, {"x": 1.0, "y": 1.0}) == HOLDS and _v(bo, {"x": 1.0, "y": 3.0}) == FAILS
+    with pytest.raises(P.NotRecorded):
+        c({})
+
+
+def test_finding_grades_holds_fails_and_inconclusive(monkeypatch):
+    monkeypatch.setitem(keys.FINDING_KEYS, "t.claim", "the effect is seen")
+    res = {"verdicts": {"3. the effect is seen (threshold)": "holds (1.2 vs 1.0)"},
+           "test_accuracy": {"m": 0.8}}
+    fair = P.finding("t.claim", models=("m",), paper_acc={"m": 0.85})
+    assert _v(fair, res) == HOLDS
+    res_no = {**res, "verdicts": {"3. the effect is seen (threshold)": "does not hold (0.9)"}}
+    assert _v(fair, res_no) == FAILS
+    no_base = P.finding("t.claim", baseline="untrained network not measured")
+    out = no_base(res)
+    assert out.verdict == INC and "no baseline in this run" in out.reasons[0]
+    assert _v(P.finding("t.claim", uncertainty="one seed"), res_no) == INC
+    # a near-chance model makes the row inconclusive, with the reason
+    chance = {**res, "test_accuracy": {"m": 0.15}}
+    out = fair(chance)
+    assert out.verdict == INC and "near chance" in " ".join(out.reasons)
+    gate = P.finding("t.claim", gate=("net", "acc", 0.92))
+    assert _v(gate, {**res, "acc": {"0": 0.1, "10": 0.9}}) == HOLDS
+    assert _v(gate, {**res, "acc": {"0": 0.9, "10": 0.5}}) == INC
+
+
+def _masks(n, z, p):
+    return {"masks": {"ResNet-20": {"FMN": {"n": n, "id": 20.0, "z": z, "p": p}}}}
+
+
+def test_id_test_under_powered_is_inconclusive_powered_gives_a_verdict():
+    check = P.id_test("ResNet-20", "FMN", significant=True)
+    # the medium run's PGD row: 60 pairs, p = 0.032 -> inconclusive, power shown
+    out = check(_masks(60, -1.85, 0.032))
+    assert out.verdict == INC and "power 0.15" in out.fair and "N = 60 of" in out.fair
+    assert _v(check, _masks(120, -0.25, 0.40)) == INC
+    n = P.id_test_n_needed()
+    assert _v(check, _masks(n, -4.0, 3e-5)) == HOLDS
+    assert _v(check, _masks(n, -0.5, 0.3)) == FAILS
+    not_sig = P.id_test("ResNet-20", "FMN", significant=False)
+    assert _v(not_sig, _masks(n, 1.5, 0.93)) == HOLDS
+
+
+def test_id_test_near_chance_model_is_inconclusive():
+    check = P.id_test("ResNet-20", "FMN", True, accuracy=("fourier_masks", "accuracy/r", 0.92))
+    n = P.id_test_n_needed()
+    good = check(_masks(n, -4.0, 3e-5), lambda ch: {"accuracy": {"r": 0.91}})
+    assert good.verdict == HOLDS and "ResNet-20 91% vs paper 92%" in good.fair
+    bad = check(_masks(n, -4.0, 3e-5), lambda ch: {"accuracy": {"r": 0.15}})
+    assert bad.verdict == INC and "near chance" in bad.reasons[0]
+    low = check(_masks(n, -4.0, 3e-5), lambda ch: {"accuracy": {"r": 0.47}})
+    assert low.verdict == INC and "under-trained" in low.reasons[0]
+
+
+def test_complement_and_accuracies():
+    comp = P.complement("c", "VGG", "acc", None, 0.5)
+    base = {"c": {"acc_mask": 0.95, "acc_complement": 0.5}, "acc": 0.7}
+    assert _v(comp, base) == HOLDS
+    assert _v(comp, {**base, "c": {"acc_mask": 0.95, "acc_complement": 0.9}}) == FAILS
+    assert _v(comp, {**base, "acc": 0.12}) == INC
+    acc = P.accuracies("a", {"x": 0.5, "y": 0.9}, 0.05)
+    assert _v(acc, {"a": {"x": 0.52, "y": 0.88}}) == HOLDS
+    assert _v(acc, {"a": {"x": 0.7, "y": 0.9}}) == FAILS
+    assert _v(acc, {"a": {"x": 0.5, "y": 0.23}}) == INC
+
+
+def test_every_registry_predicate_grades_the_committed_results():
+    """Each claim's predicate runs on the committed medium/full files (or says not run)."""
+    rows = scorecard.build(("full", "medium"))
+    assert {r["verdict"] for r in rows} <= set(P.VERDICTS)
+    for r in rows:
+        if r["verdict"] == INC:
+            assert r["reasons"], r["id"]
+
+
+# --- the issue's regressions on the committed files ------------------------------------------
+
+def test_committed_id_tests_are_inconclusive_not_verdicts(results):
+    rows = {r["id"]: r for r in scorecard.build(("full", "medium"))}
+    for cid in ("003.table2.resnet20.fmn", "003.table2.resnet20.pgd",
+                "003.table2.resnet20.deepfool"):
+        assert rows[cid]["verdict"] == INC
+        assert any(x.startswith("power") for x in rows[cid]["reasons"])
+    kernel = rows["002.abstract.kernel-size"]
+    assert kernel["verdict"] == INC and any("near chance" in x for x in kernel["reasons"])
+    assert rows["001.table4"]["verdict"] == INC
+
+
+# --- stable ids and the one key table --------------------------------------------------------
+
+def test_ids_are_unique_and_stable_format():
+    ids = [c.id for c in sources.CLAIMS]
+    assert len(ids) == len(set(ids))
+    for c in sources.CLAIMS:
+        assert re.fullmatch(r"00[0-4]\.[a-z0-9.\-]+", c.id), c.id
+        assert c.id.startswith(c.source + ".")
+
+
+def test_every_mapped_finding_key_is_in_the_committed_results():
+    """Each key of the one table names exactly one finding of the committed medium/full files."""
+    chapters = {c.id: c.chapter for c in sources.CLAIMS}
+    for cid, text in keys.FINDING_KEYS.items():
+        assert cid in chapters, cid
+        found = 0
+        for scale in ("full", "medium"):
+            path = ROOT / "data" / "results" / chapters[cid] / f"{scale}.json"
+            if path.exists():
+                vs = json.loads(path.read_text())["results"]["verdicts"]
+                hits = [k for k in vs if k.split(". ", 1)[-1].startswith(text)]
+                assert len(hits) <= 1, (cid, hits)
+                found += len(hits)
+        assert found, (cid, text)
+
+
+def test_renaming_a_claims_text_keeps_its_row(results, monkeypatch):
+    claim = sources.BY_ID["001.fig2a.rises-with-accuracy"]
+    before = scorecard.evaluate(claim, ("medium",))
+    renamed = dataclasses.replace(claim, claim="a brand-new wording of the claim")
+    after = scorecard.evaluate(renamed, ("medium",))
+    assert (after["id"], after["verdict"], after["ours"]) == \
+        (before["id"], before["verdict"], before["ours"])
+    # the chapter rewords its finding: one line of the key table follows it
+    src = json.loads((ROOT / "data/results/learning_dynamics/medium.json").read_text())
+    vs = src["results"]["verdicts"]
+    old = next(k for k in vs if "the success rate rises with accuracy" in k)
+    vs[old.split(". ")[0] + ". success grows together with accuracy"] = vs.pop(old)
+    write(results, "learning_dynamics", "medium", src["results"])
+    monkeypatch.setitem(keys.FINDING_KEYS, claim.id, "success grows together with accuracy")
+    moved = scorecard.evaluate(claim, ("medium",))
+    assert (moved["verdict"], moved["ours"]) == (before["verdict"], before["ours"])
+
+
+# --- each paper number in exactly one module -------------------------------------------------
+
+def _paper_numbers():
+    """The quoted numbers of Tables 1, 2 of 001 and Tables 1-3 of 003 long enough to be
+    unambiguous, the negative Z values, and Table 4 of 001 as "model": accuracy pairs."""
+    from ibbook.sources import s001, s003
+    nums = set()
+    for table in (s001.TABLE1, s001.TABLE2, s003.TABLE2_3):
+        for row in table.values():
+            for v in row:
+                if isinstance(v, float) and v < 0:
+                    nums.add(repr(v))
+                else:
+                    nums.update(re.findall(r"\d+\.\d+", str(v)))
+    nums = {n for n in nums if len(n) >= 5}
+    nums.update({repr(s003.TABLE1["Z"]), s003.TABLE1["Id (shuffle)"]})
+    pairs = {f'"{k}": {v}' for k, v in s001.TABLE4_ACCURACY.items()}
+    return nums, pairs
+def _code_texts():
+    texts = {}
+    for path in (ROOT / "ibbook").rglob("*.py"):
+        texts[str(path.relative_to(ROOT))] = path.read_text()
+    for path in (ROOT / "chapters").glob("*.ipynb"):
+        cells = json.loads(path.read_text())["cells"]
+        texts[str(path.relative_to(ROOT))] = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return texts
+
+
+def test_each_table_number_is_typed_in_exactly_one_module():
+    texts = _code_texts()
+    numbers, pairs = _paper_numbers()
+    assert len(numbers) > 40
+    for n in sorted(numbers | pairs):
+        where = [p for p, t in texts.items()
+                 if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", t)]
+        assert len(where) == 1 and where[0].startswith("ibbook/sources/s00"), (n, where)
