@@ -78,6 +78,7 @@ def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]
         def other(chapter: str, scale: str = scale) -> Mapping[str, Any] | None:
             found = records.load_results(chapter, scale)
             return None if found is None else found["results"]
+        other.record = got.get("record", {})  # the run's settings, for checks that need them
         try:
             out = entry.check(got["results"], other)
         except NotRecorded as err:
@@ -178,12 +179,23 @@ def summary(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         top = ", ".join(f"{k} ({n})" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
         out.append(f"Inconclusive at this scale ({len(inc)}): {_items(inc)}; reasons: {top}.")
         take = []
-        if any("baseline" in k for k in reasons):
+        if any(k.startswith("no baseline in this run") for k in reasons):
             take.append("measure the untrained networks at the same seed")
+        if any(k.startswith("no baseline recorded") for k in reasons):
+            take.append("record the baseline each row names (e.g. masks trained with "
+                        "lambda = 0)")
         if any("uncertainty" in k for k in reasons):
             take.append("repeat over at least 3 seeds or bootstrap over images")
         if any("power" in k for k in reasons):
-            take.append(f"at least {id_test_n_needed()} mask pairs per Id test")
+            needed = sorted({int(m) for r in inc for why in r["reasons"]
+                             for m in re.findall(r"needs N >= (\d+)", why)})
+            if needed:
+                span = (f"{needed[0]}" if len(needed) == 1 else
+                        f"{needed[0]} to {needed[-1]}")
+                take.append(f"{span} mask pairs per Id test (the N needed for each row's "
+                            "paper effect)")
+            else:
+                take.append("more draws for the under-powered tests")
         if any("model" in k for k in reasons):
             take.append("train the models to within "
                         f"{ACCURACY_MARGIN:.0%} of the paper's accuracy (the full scale, a GPU)")

@@ -148,12 +148,16 @@ def test_accuracy_table_complement_and_radii_checks(results):
     assert "VGG-19" in scorecard.evaluate(t4, ("medium",))["ours"]
 
     comp = next(e for e in scorecard.ENTRIES if e.item == "Fourier masks: complement")
-    for m, c, acc, verdict in ((0.95, 0.5, 0.8, "holds"), (0.95, 0.1, 0.8, "holds"),
-                               (0.8, 0.1, 0.8, "does not hold"), (0.95, 0.9, 0.8, "does not hold"),
-                               (0.95, 0.5, 0.12, "inconclusive at this scale")):
+    for m, c, acc, n, verdict in (
+            (0.95, 0.5, 0.8, 1000, "holds"), (0.95, 0.1, 0.8, 1000, "holds"),
+            (0.8, 0.1, 0.8, 1000, "does not hold"), (0.95, 0.9, 0.8, 1000, "does not hold"),
+            (0.95, 0.5, 0.12, 1000, "inconclusive at this scale"),
+            (0.95, 0.5, 0.3, 1000, "inconclusive at this scale"),  # < 50 %, no paper acc
+            (14 / 15, 2 / 15, 0.8, 15, "inconclusive at this scale"),  # interval too wide
+            (0.95, 0.1, 0.8, None, "inconclusive at this scale")):  # n not recorded
+        c_res = {"acc_mask": m, "acc_complement": c, **({"n": n} if n else {})}
         write_results(results, "fourier_masks", "medium",
-                      {"vgg11_complement": {"acc_mask": m, "acc_complement": c},
-                       "accuracy": {"vgg11_gray": acc}})
+                      {"vgg11_complement": c_res, "accuracy": {"vgg11_gray": acc}})
         assert scorecard.evaluate(comp, ("medium",))["verdict"] == verdict
 
     teach = next(e for e in scorecard.ENTRIES if e.item.endswith("not robust), the classifier"))
@@ -169,7 +173,8 @@ def test_html_table_is_verdict_first_with_short_links_and_fair_column(results):
     assert head.index("verdict") < head.index("claim") and "fair test?" in head
     assert "intrinsic_dim.html#" in html and "Intrinsic dimension" not in head
     assert "overflow" in html and "table-layout:fixed" in html
-    assert "N = 60 of" in html and "power 0.15" in html
+    assert "N = 60 of 933 needed for the paper&#x27;s effect 10.6%" in html
+    assert "power 0.16" in html
 
 
 def test_summary_has_three_to_five_bullets_per_source(results):
@@ -177,4 +182,12 @@ def test_summary_has_three_to_five_bullets_per_source(results):
     for src in scorecard.SOURCES:
         bullets = scorecard.summary([r for r in rows if r["source"] == src])
         assert 3 <= len(bullets) <= 5, (src, bullets)
-    assert any("1045" in b for b in scorecard.summary([r for r in rows if r["source"] == "003"]))
+    s003 = scorecard.summary([r for r in rows if r["source"] == "003"])
+    # the per-row N needed (each row's paper effect), not one N for all rows
+    assert any("933 to 2946 mask pairs per Id test" in b for b in s003), s003
+    assert not any("1045" in b for b in s003)
+    # the 000 summary follows the verdicts: the complement row is inconclusive, not failing
+    s000 = scorecard.summary([r for r in rows if r["source"] == "000"])
+    fails = next(b for b in s000 if b.startswith(("Does not hold", "No claim fails")))
+    assert "complement" not in fails
+    assert any("Inconclusive" in b and "complement" in b for b in s000)

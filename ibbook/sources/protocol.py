@@ -84,7 +84,8 @@ def quoted(text: str) -> float:
 
 # --- power of the Id correlation test ----------------------------------------------------------
 
-#: The paper's effect: the Id of the paired masks about 10 % below the shuffled mean.
+#: Default effect: the Id of the paired masks about 10 % below the shuffled mean. The registry
+#: passes each row's own effect (``s003.id_effect``, from Tables 2-3: 4.8-10.6 %).
 ID_EFFECT = 0.10
 #: Spread of the shuffled Id: its standard deviation is about ``ID_CV * Id / sqrt(N)``.
 ID_CV = 1.3
@@ -141,16 +142,132 @@ _OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a 
 
 
 def bound(*conditions: tuple[str, str, float], passed: str = VERIFIED,
-          fair: str = "-") -> Check:
+          fair: str = "-", uncertainty: str | None = None,
+          seeds_path: str | None = None) -> Check:
     """Every ``(path, op, limit)`` (op in ``<, <=, >, >=``) holds -> ``passed`` (``verified`` for
-    a theorem, ``holds`` for an empirical claim without baseline), else does not hold."""
+    a theorem, ``holds`` for an empirical claim without baseline), else does not hold. With
+    ``uncertainty`` (what the run lacks): inconclusive with that reason, unless the result at
+    ``seeds_path`` records at least 3 seeds."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         parts, ok = [], True
         for path, op, limit in conditions:
             v = float(get(r, path))
             ok &= _OPS[op](v, limit)
             parts.append(f"{path.split('/')[-1]} = {fmt(v)} ({op} {limit:g})")
-        return graded("; ".join(parts), ok, fair, passed=passed)
+        return graded("; ".join(parts), ok, fair, _lacking(r, uncertainty, seeds_path),
+                      passed=passed)
+    return check
+
+
+def _lacking(r: Mapping[str, Any], uncertainty: str | None,
+             seeds_path: str | None) -> list[str]:
+    """``["no uncertainty (...)"]`` unless ``seeds_path`` records at least 3 seeds."""
+    if not uncertainty:
+        return []
+    if seeds_path is not None:
+        try:
+            seeds = get(r, seeds_path)
+            if (len(seeds) if isinstance(seeds, (list, tuple)) else int(seeds)) >= 3:
+                return []
+        except (NotRecorded, TypeError, ValueError):
+            pass
+    return [f"no uncertainty ({uncertainty})"]
+
+
+def beats(right: str, wrong: str, floor: float, fair: str = "-",
+          uncertainty: str | None = None, seeds_path: str | None = None) -> Check:
+    """The right classifier beats the wrong one: the value at ``right`` (worst case of the
+    right classifier) above ``floor`` AND above the value at ``wrong`` (best case of the wrong
+    classifier, the baseline) -> holds, else does not hold; ``uncertainty`` as in
+    :func:`bound`."""
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        a, b = float(get(r, right)), float(get(r, wrong))
+        ok = a > floor and a > b
+        return graded(f"{right.split('/')[-1]} = {fmt(a)} (> {floor:g} and > "
+                      f"{wrong.split('/')[-1]} = {fmt(b)}, the wrong classifier)", ok, fair,
+                      _lacking(r, uncertainty, seeds_path))
+    return check
+
+
+def sparsity(path: str, model: str, acc_path: str, paper_acc: float | None,
+             baseline_path: str, baseline: str, ratio: float = 0.5,
+             n_classes: int = 10) -> Check:
+    """Mask density at ``path`` against a baseline density at ``baseline_path`` (``baseline``
+    says what it is): holds when the density is at most ``ratio`` times the baseline's, else
+    does not hold; no baseline recorded -> inconclusive (stated); the model at ``acc_path``
+    passes the adequacy gate."""
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        d = float(get(r, path))
+        text, why = adequacy(model, float(get(r, acc_path)), paper_acc, n_classes)
+        reasons = [why] if why else []
+        try:
+            b = float(get(r, baseline_path))
+            ours = f"density {fmt(d)} vs {fmt(b)} for {baseline} (holds at <= {ratio:g} x)"
+            ok = d <= ratio * b
+        except NotRecorded:
+            ours, ok = f"density {fmt(d)}", False
+            reasons.append(f"no baseline recorded ({baseline}); the lecture gives no number")
+        return graded(ours, ok, text, reasons)
+    return check
+
+
+def significant_z(path: str, alpha: float = ALPHA, fair: str = "-") -> Check:
+    """The qualitative claim of a one-sided Z test: Z below the critical value
+    ``-z_(1-alpha)`` -> holds, else does not hold (the size of Z is not graded: it grows with
+    N)."""
+    crit = -NormalDist().inv_cdf(1 - alpha)
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        z = float(get(r, path))
+        return graded(f"Z = {z:.3g} (significant when below the critical value {crit:.3f}, "
+                      f"one-sided, alpha = {alpha:g})", z < crit, fair)
+    return check
+
+
+def calibration(rate_path: str, trials: str | int, settings: Sequence[str] | int,
+                alpha: float = ALPHA, power_rate: float = 2.0) -> Check:
+    """A test's false-positive rate (the largest over its settings, at ``rate_path``, each over
+    ``trials`` independent draws) against its level ``alpha``: a one-sided binomial test
+    (``scipy.stats.binomtest``, alternative "greater") of the count ``rate * trials`` against
+    ``alpha``, Bonferroni over the settings (level ``alpha / settings``). Rejected -> does not
+    hold (miscalibrated); not rejected -> holds only when that test had power at least
+    :data:`MIN_POWER` to reject a true rate of ``power_rate * alpha``, else inconclusive.
+    ``trials`` / ``settings``: numbers, or keys of the run's record (``ctx.record``; a list
+    key counts its entries, a list of keys multiplies them)."""
+    def number(spec: Any, rec: Mapping[str, Any]) -> int:
+        if isinstance(spec, int):
+            return spec
+        specs = [spec] if isinstance(spec, str) else list(spec)
+        out = 1
+        for key in specs:
+            if key not in rec:
+                raise NotRecorded(f"record/{key}")
+            v = rec[key]
+            out *= len(v) if isinstance(v, (list, tuple)) else int(v)
+        return out
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        from scipy.stats import binom, binomtest
+        rate = float(get(r, rate_path))
+        rec = getattr(ctx, "record", None) or {}
+        n, k_settings = number(trials, rec), number(settings, rec)
+        count = round(rate * n)
+        level = alpha / k_settings
+        p = binomtest(count, n, alpha, alternative="greater").pvalue
+        # smallest count rejected at ``level``, and the power at a true rate power_rate * alpha
+        crit = next(c for c in range(n + 2) if c > n or binom.sf(c - 1, n, alpha) <= level)
+        power = float(binom.sf(crit - 1, n, power_rate * alpha)) if crit <= n else 0.0
+        rejected = p <= level
+        ours = (f"{count} of {n} false positives (rate {rate:.3g}, the largest of {k_settings} "
+                f"settings) vs alpha = {alpha:g}: one-sided binomial p = {p:.2g}, level "
+                f"{level:.2g} (Bonferroni over {k_settings})")
+        fair = (f"power {power:.2f} to see a rate of {power_rate * alpha:g} at n = {n} "
+                f"(rejects from {crit} of {n})")
+        reasons = []
+        if not rejected and power < MIN_POWER:
+            reasons.append(f"power {power:.2f} < {MIN_POWER} to see a false-positive rate of "
+                           f"{power_rate * alpha:g} with {n} draws per setting")
+        return graded(ours, not rejected, fair, reasons)
     return check
 
 
@@ -198,7 +315,9 @@ def finding(key: str, baseline: str | None = None, uncertainty: str | None = Non
     """A chapter's finding (see :func:`finding_text`) graded by the protocol. ``baseline`` /
     ``uncertainty``: what the run lacks (then inconclusive with that reason); ``has``: what it
     has (shown in *fair test?*). ``models``: their accuracies at ``acc_path`` pass the adequacy
-    gate (against ``paper_acc`` where the paper gives one); ``gate = (model, path, paper)``: the
+    gate (against ``paper_acc`` where the paper gives one; an accuracy not recorded is a stated
+    reason, inconclusive, and "models adequate" is shown only when all are recorded and
+    pass); ``gate = (model, path, paper)``: the
     same for one model whose accuracy is at ``path`` (a number, or snapshot -> accuracy, the last
     snapshot read). ``key``: the claim id, looked up in :data:`ibbook.sources.keys.FINDING_KEYS`
     when graded (so a reworded chapter key is a one-line change there)."""
@@ -212,11 +331,14 @@ def finding(key: str, baseline: str | None = None, uncertainty: str | None = Non
             reasons.append(f"no uncertainty ({uncertainty})")
         accs = r.get(acc_path, {}) if models else {}
         for m in models:
-            if m in accs:
-                text, why = adequacy(m, float(accs[m]), (paper_acc or {}).get(m))
-                if why:
-                    reasons.append(why)
-                    fair.append(text)
+            if m not in accs:
+                reasons.append(f"{m} accuracy not recorded ({acc_path}); adequacy not checked")
+                fair.append(f"{m} accuracy not recorded")
+                continue
+            text, why = adequacy(m, float(accs[m]), (paper_acc or {}).get(m))
+            if why:
+                reasons.append(why)
+                fair.append(text)
         if gate is not None:
             name, path, paper = gate
             value = get(r, path)
@@ -234,33 +356,42 @@ def finding(key: str, baseline: str | None = None, uncertainty: str | None = Non
 
 
 def id_test(model: str, attack: str, significant: bool = True,
-            accuracy: tuple[str, str, float | None] | None = None) -> Check:
+            accuracy: tuple[str, str, float | None] | None = None,
+            effect: float = ID_EFFECT) -> Check:
     """The Id correlation test of a mask set (``results["masks"][model][attack]``): holds when
     its outcome (p below 0.05 with Z below 0) is the paper's (``significant``), but only with
-    power at least :data:`MIN_POWER` for the paper's effect (:func:`id_test_power`) and, with
-    ``accuracy = (chapter, path, paper accuracy)``, an adequately trained model."""
+    power at least :data:`MIN_POWER` for the paper's effect of this row (``effect``, relative:
+    (shuffled mean - Id) / shuffled mean; :func:`id_test_power`) and, with
+    ``accuracy = (chapter, path, paper accuracy)``, an adequately trained model. An accuracy
+    that is not recorded (or no other chapter to read it from) is a stated reason
+    (inconclusive), never a silent pass."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         m = get(r, f"masks/{model}/{attack}")
         if "z" not in m or "p" not in m:
             raise NotRecorded(f"results/masks/{model}/{attack}/z (only {m.get('n', '?')} mask pairs)")
         z, p, n = float(m["z"]), float(m["p"]), int(m["n"])
         sig = p < ALPHA and z < 0
-        power, needed = id_test_power(n), id_test_n_needed()
-        fair = [f"N = {n} of {needed} needed (power {power:.2f})"]
+        power, needed = id_test_power(n, effect), id_test_n_needed(effect=effect)
+        fair = [f"N = {n} of {needed} needed for the paper's effect {effect:.1%} "
+                f"(power {power:.2f})"]
         reasons = []
         if power < MIN_POWER:
-            reasons.append(f"power {power:.2f} < {MIN_POWER} at N = {n} (needs N >= {needed})")
-        if accuracy is not None and ctx is not None:
+            reasons.append(f"power {power:.2f} < {MIN_POWER} at N = {n} (needs N >= {needed} "
+                           f"for the paper's effect {effect:.1%})")
+        if accuracy is not None:
             chapter, path, paper = accuracy
-            other = ctx(chapter)
-            if other is not None:
-                try:
-                    text, why = adequacy(model, float(get(other, path)), paper)
-                    fair.insert(0, text)
-                    if why:
-                        reasons.append(why)
-                except NotRecorded:
-                    pass
+            other = ctx(chapter) if ctx is not None else None
+            try:
+                if other is None:
+                    raise NotRecorded(f"results of {chapter}")
+                text, why = adequacy(model, float(get(other, path)), paper)
+                fair.insert(0, text)
+                if why:
+                    reasons.append(why)
+            except NotRecorded:
+                reasons.append(f"{model} accuracy not recorded ({chapter}: {path}); adequacy "
+                               "not checked")
+                fair.insert(0, f"{model} accuracy not recorded")
         fair.append("1 seed")
         return graded(f"Z = {z:.2f}, p = {p:.2g}, Id {float(m.get('id', math.nan)):.3g}, "
                       f"{n} pairs ({'' if sig else 'not '}significant at {ALPHA})",
@@ -279,29 +410,73 @@ def ordered(path: str, increasing: bool, fair: str = "-",
     return check
 
 
+#: Without the paper's accuracy, a model below this accuracy is not taken as trained.
+UNKNOWN_PAPER_MIN_ACC = 0.50
+#: Confidence level of the Clopper-Pearson intervals of an accuracy over ``n`` images.
+CP_LEVEL = 0.95
+
+
+def clopper_pearson(k: int, n: int, level: float = CP_LEVEL) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) two-sided interval of a proportion ``k / n``."""
+    from scipy.stats import beta
+    a = 1 - level
+    lo = 0.0 if k <= 0 else float(beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k >= n else float(beta.ppf(1 - a / 2, k + 1, n - k))
+    return lo, hi
+
+
 def complement(path: str, model: str, acc_path: str, paper_acc: float | None,
-               paper_drop: float, n_classes: int = 10) -> Check:
+               paper_drop: float, n_classes: int = 10, keep: float = 0.9) -> Check:
     """Accuracy under the essential mask and under its complement (``path``/``acc_mask``,
-    ``acc_complement``): holds when the mask keeps it (above 0.9) and the complement's relative
-    drop is above half the paper's ``paper_drop``; the model at ``acc_path`` passes the
-    adequacy gate."""
+    ``acc_complement``, over ``path``/``n`` images).
+
+    Rule (Clopper-Pearson 95 % intervals over the ``n`` images): the mask keeps the accuracy
+    when the masked accuracy's interval lies entirely above ``keep`` (0.9), and fails to when it
+    lies entirely below; the complement drops it when the complement accuracy's interval lies
+    entirely below ``acc_mask * (1 - paper_drop / 2)`` (a relative drop above half the paper's
+    ``paper_drop``), and does not when it lies entirely above. Holds when both are decided
+    for; does not hold when either is decided against; else inconclusive (interval too wide
+    to decide). ``n`` not recorded -> inconclusive. The model at ``acc_path`` passes the
+    adequacy gate; with the paper's accuracy not given, an accuracy under
+    :data:`UNKNOWN_PAPER_MIN_ACC` is inadequate (reason stated)."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         acc_m = float(get(r, f"{path}/acc_mask"))
         acc_c = float(get(r, f"{path}/acc_complement"))
         drop = 1 - acc_c / acc_m if acc_m > 0 else 0.0
-        text, why = adequacy(model, float(get(r, acc_path)), paper_acc, n_classes)
-        return graded(f"accuracy {acc_m:.2f} with the mask, {acc_c:.2f} with its complement "
-                      f"(drop {drop:.0%}; paper {paper_drop:.0%})",
-                      acc_m > 0.9 and drop > paper_drop / 2,
-                      text, [why] if why else [])
+        acc = float(get(r, acc_path))
+        text, why = adequacy(model, acc, paper_acc, n_classes)
+        reasons = [why] if why else []
+        if not why and paper_acc is None and acc < UNKNOWN_PAPER_MIN_ACC:
+            reasons.append(f"{model} at {acc:.0%} and the paper's accuracy not given: under "
+                           f"{UNKNOWN_PAPER_MIN_ACC:.0%}, not taken as trained")
+        ours = (f"accuracy {acc_m:.2f} with the mask, {acc_c:.2f} with its complement "
+                f"(drop {drop:.0%}; paper {paper_drop:.0%})")
+        n = r.get(path, {}).get("n") if isinstance(r.get(path), Mapping) else None
+        if n is None:
+            reasons.append("number of images not recorded: no interval")
+            return graded(ours, False, text, reasons)
+        n = int(n)
+        m_lo, m_hi = clopper_pearson(round(acc_m * n), n)
+        c_lo, c_hi = clopper_pearson(round(acc_c * n), n)
+        limit = acc_m * (1 - paper_drop / 2)
+        ours += (f"; n = {n}, 95% CI mask [{m_lo:.2f}, {m_hi:.2f}] vs {keep:g}, complement "
+                 f"[{c_lo:.2f}, {c_hi:.2f}] vs {limit:.2f}")
+        kept = True if m_lo > keep else False if m_hi < keep else None
+        dropped = True if c_hi < limit else False if c_lo > limit else None
+        if kept is False or dropped is False:
+            return graded(ours, False, text, reasons)
+        if kept is None or dropped is None:
+            reasons.append(f"interval too wide to decide at n = {n} (Clopper-Pearson 95%)")
+        return graded(ours, True, text, reasons)
     return check
 
 
 def accuracies(path: str, paper: Mapping[str, float], atol: float) -> Check:
     """A table of test accuracies (``path``: model -> accuracy) against the paper's: every model
     within ``atol`` -> holds; a model more than :data:`ACCURACY_MARGIN` below the paper's ->
-    inconclusive (under-trained at this scale); else (a model above the paper's by more than
-    ``atol``) does not hold."""
+    inconclusive (under-trained at this scale); else, a model more than ``atol`` from the
+    paper's, above it or below it by up to :data:`ACCURACY_MARGIN` (an adequately trained
+    model that misses the paper's accuracy) -> does not hold."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         acc = get(r, path)
         missing = [m for m in paper if m not in acc]

@@ -1,6 +1,6 @@
 """000: lecture notes on implicit bias and adversarial attacks: the theorems (checked numerically
 in the two theory chapters) and the Fourier-mask slides (the masks chapter)."""
-from .protocol import HOLDS, Claim, bound, complement
+from .protocol import Claim, bound, complement, sparsity
 
 SOURCE = "000"
 KEY = "lecture_ib_attacks"
@@ -15,6 +15,19 @@ _FMC = "What the lecture shows: complements, robust and augmented networks, clus
 
 #: The lecture's slide numbers on Fourier masks: the complement's accuracy drop (relative).
 MASK_COMPLEMENT_DROP = 0.50
+
+def _sparsity():
+    """Density of the essential masks (ResNet-20 of Basile et al.) against the density of masks
+    trained without the l1 penalty (lambda = 0): the lecture gives no number, so the bound is that
+    baseline, when the chapter records it; the model passes the adequacy gate."""
+    from .protocol import quoted
+    from .s003 import ACCURACY
+    return sparsity("essential/density", "ResNet-20", "accuracy/resnet20",
+                    quoted(ACCURACY["resnet20"][2]) / 100, "essential/density_lambda0",
+                    "masks trained with lambda = 0")
+
+
+_SPARSITY = _sparsity()
 
 CLAIMS = (
     Claim("000.gd-separable", SOURCE, "GD on separable data (Soudry et al.)", "GD converges in "
@@ -88,7 +101,7 @@ CLAIMS = (
     Claim("000.masks.sparsity", SOURCE, "Fourier masks: sparsity", "essential Fourier masks are "
           "very sparse", FM, "Essential and adversarial masks",
           "\"Important frequencies are very sparse\"",
-          bound(("essential/density", "<", 0.2), passed=HOLDS)),
+          _SPARSITY),
     Claim("000.masks.complement", SOURCE, "Fourier masks: complement", "the prediction survives "
           "the essential mask and drops with its complement", FM, _FMC,
           "\"performance is preserved with the mask\", \"drops "

@@ -3,7 +3,7 @@ the O(1/sqrt(K)) attack on the ReLU classifier F (radius slope -1/2 in K), the O
 (sqrt(2) - delta)/2 of F^(p) for p > 2, and the MNIST training set-up."""
 import math
 
-from .protocol import HOLDS, Claim, both, bound, close, ordered, radii_match
+from .protocol import HOLDS, Claim, beats, both, bound, close, ordered, radii_match
 
 SOURCE = "004"
 KEY = "min2024implicit"
@@ -27,6 +27,8 @@ def robust_radius(delta: float = DELTA) -> float:
 
 
 PR = "prelu"
+#: What the prelu chapter's trained-network numbers lack (unless it records >= 3 seeds).
+_ONE_SEED = "one seed, no interval"
 _TEACH = "Orthogonal clusters and the two candidate classifiers"
 _RK = "Robustness against $K$"
 _GF = "Gradient flow from a small initialisation"
@@ -47,13 +49,20 @@ CLAIMS = (
     Claim("004.thm-prelu", SOURCE, "Thm (pReLU robust, p > 2)", "F^(p) withstands O(1) attacks: "
           f"radius at least (sqrt 2 - delta)/2 (delta = {DELTA})", PR, _RK,
           "(sqrt(2) - delta)/2, independent of K",
-          bound(("radius_vs_K/p3_median_radius_min_K_le_16", ">=", robust_radius()))),
+          bound(("radius_vs_K/p3_median_radius_min", ">=", robust_radius()), passed=HOLDS,
+                fair="median DDN radius of trained pReLU nets, minimum over all K (an "
+                     "empirical check, not the theorem's)",
+                uncertainty=_ONE_SEED, seeds_path="radius_vs_K/seeds")),
     Claim("004.conjecture.p1", SOURCE, "Conjecture (p = 1)", "gradient flow on a ReLU net "
           "converges to F", PR, _GF, "f_1(.; theta(T)) ~ F",
-          bound(("gradient_flow/p1_agree_F_min", ">", 0.95), passed=HOLDS)),
+          beats("gradient_flow/p1_agree_F_min", "gradient_flow/p1_agree_F3_max", 0.95,
+                fair="baseline: agreement with the wrong classifier F^(3)",
+                uncertainty=_ONE_SEED, seeds_path="gradient_flow/seeds")),
     Claim("004.conjecture.p3", SOURCE, f"Conjecture (p > {P_ROBUST_ABOVE})", "gradient flow on a "
           "pReLU net converges to F^(p)", PR, _GF, "f_p(.; theta(T)) ~ F^(p)",
-          bound(("gradient_flow/p3_agree_F3_min", ">", 0.9), passed=HOLDS)),
+          beats("gradient_flow/p3_agree_F3_min", "gradient_flow/p3_agree_F_max", 0.9,
+                fair="baseline: agreement with the wrong classifier F",
+                uncertainty=_ONE_SEED, seeds_path="gradient_flow/seeds")),
     Claim("004.mnist", SOURCE, "MNIST experiment", "pReLU improves robustness on MNIST without "
           "adversarial training (robust accuracy rises with p)", PR,
           "MNIST: pReLU without adversarial training",
