@@ -61,3 +61,29 @@ def class_grid(images: torch.Tensor, labels: torch.Tensor, classes, *, per_class
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def training_curve(history, *, paper_accuracy: float | None = None, target: float | None = None,
+                   paper_label: str = "paper", title: str | None = None):
+    """Test and training accuracy (%) per epoch of a training ``history`` (dicts with ``epoch``,
+    ``train_acc`` and ``test_acc`` in [0, 1], and ``lr``), with the paper's final accuracy and a
+    target as horizontal lines, and the learning rate on a second axis. Returns the figure.
+
+    Used by: Fourier-mask chapter (the published ResNet-20, :mod:`ibbook.weights`).
+    """
+    epochs = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(figsize=(BOOK_WIDTH_IN, 3.2), layout="constrained")
+    ax.plot(epochs, [100 * h["test_acc"] for h in history], "o-", ms=3, label="test (ours)")
+    ax.plot(epochs, [100 * h["train_acc"] for h in history], "-", color="0.55",
+            label="training, augmented (ours)")
+    if paper_accuracy is not None:
+        ax.axhline(100 * paper_accuracy, color="C3", ls="--", label=f"{paper_label}: {100 * paper_accuracy:.2f} %")
+    if target is not None:
+        ax.axhline(100 * target, color="C2", ls=":", label=f"target: {100 * target:.1f} %")
+    ax.set(xlabel="epoch", ylabel="accuracy (%)", ylim=(40, 100), title=title)
+    lr = ax.twinx()
+    lr.plot(epochs, [h["lr"] for h in history], color="C1", lw=0.9, alpha=0.6)
+    lr.set_ylabel("learning rate at epoch end", color="C1")
+    lr.tick_params(axis="y", colors="C1")
+    ax.legend(loc="lower right")
+    return fig

@@ -122,6 +122,12 @@ OPTIMIZERS = ("sgd", "adam", "adam_fused")
 #: Augmentations: none; random flip and 4-pixel crop; or one random affine change per image
 #: (scale by a factor in [0.8, 1.2], translate by up to 1/8 of the side, rotate by up to 20 degrees).
 AUGMENTS = ("none", "flip_crop", "scale", "translate", "rotate")
+#: Learning-rate schedules: "step" (multiply by ``gamma`` after each epoch in ``lr_drops``, the
+#: papers' recipe); "onecycle" (torch's OneCycleLR, stepped every batch: linear warm-up from
+#: lr/10 to ``lr`` over ``warmup`` of the run, then cosine decay to lr/1e4) and "cosine"
+#: (CosineAnnealingLR from ``lr`` to 0, stepped every batch, after an optional linear warm-up).
+#: The compressed schedules keep the optimiser and the loss: only the step sizes change.
+SCHEDULES = ("step", "onecycle", "cosine")
 #: Part of every training cache key: bump it when the loop changes so old checkpoints are not served.
 TRAIN_FORMAT = 1
 
@@ -235,13 +241,35 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, **kwargs)
     return (predict(model, x, **kwargs).argmax(1) == y.cpu()).float().mean().item()
 
 
+def make_scheduler(opt: torch.optim.Optimizer, schedule: str, *, lr: float, epochs: int, steps_per_epoch: int,
+                   warmup: float = 0.15, lr_drops: tuple = (), gamma: float = 0.1):
+    """The torch scheduler of :data:`SCHEDULES` for ``opt`` (compressed ones count batches)."""
+    check_choice("schedule", schedule, SCHEDULES)
+    sch = torch.optim.lr_scheduler
+    total = max(1, epochs * steps_per_epoch)
+    if schedule == "step":
+        return sch.MultiStepLR(opt, milestones=list(lr_drops), gamma=gamma)
+    if schedule == "onecycle":
+        return sch.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=max(warmup, 1e-6),
+                              anneal_strategy="cos", div_factor=10.0, final_div_factor=1e3,
+                              cycle_momentum=False)
+    n_warm = int(round(warmup * total))
+    cosine = sch.CosineAnnealingLR(opt, T_max=max(1, total - n_warm), eta_min=0.0)
+    if n_warm == 0:
+        return cosine
+    ramp = sch.LinearLR(opt, start_factor=0.1, end_factor=1.0, total_iters=n_warm)
+    return sch.SequentialLR(opt, [ramp, cosine], milestones=[n_warm])
+
+
 def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor, y: torch.Tensor, *,
                      key: dict, epochs: int, batch_size: int = 128, lr: float = 0.1, optimizer: str = "sgd",
                      momentum: float = 0.9, weight_decay: float = 0.0, lr_drops: tuple = (), gamma: float = 0.1,
                      augment: str = "none", adversarial: dict | None = None,
                      snapshot_epochs: tuple = (), seed: int = 0,
                      device: torch.device | str = "cpu", progress: bool = True,
-                     recompute: bool = False) -> Trained:
+                     recompute: bool = False, schedule: str = "step", warmup: float = 0.15,
+                     nesterov: bool = False, channels_last: bool = False,
+                     eval_data: tuple | None = None) -> Trained:
     """Minibatch training with cross-entropy, cached by config and resumable after an interruption.
 
     ``make_model()`` is called after seeding torch with ``seed``, so the initial weights depend only
@@ -254,6 +282,12 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
     by ``gamma``; ``snapshot_epochs`` the epochs whose weights are kept (0 = initialisation).
     ``adversarial={"eps": ..., "steps": ...}`` (optionally ``"alpha"``) trains on L-infinity PGD
     examples of every batch instead of the clean batch (PGD adversarial training, Madry et al. 2018).
+    ``schedule`` is one of :data:`SCHEDULES` (``warmup``: the warm-up share of all steps for the
+    compressed ones); ``nesterov`` uses Nesterov momentum (SGD); ``channels_last`` trains in torch's
+    NHWC memory layout (same maths, about 1.7x faster for ResNet-20 on two CPU cores, other
+    rounding); ``eval_data=(x_test, y_test)`` records the test accuracy after every epoch in the
+    history (``test_acc``). Options left at their defaults do not enter the cache key, so runs
+    made before they existed are still found.
 
     Used by: Fourier-bias, learning-dynamics, Fourier-mask and pReLU chapters.
     """
@@ -263,6 +297,12 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
 
     check_choice("optimizer", optimizer, OPTIMIZERS)
     check_choice("augment", augment, AUGMENTS)
+    check_choice("schedule", schedule, SCHEDULES)
+    if not 0 <= warmup < 1:
+        raise ValueError(f"warmup={warmup!r} is not accepted; use a share of the steps in [0, 1)")
+    if nesterov and (optimizer != "sgd" or not momentum > 0):
+        raise ValueError(f"nesterov=True is not accepted with optimizer={optimizer!r}, momentum={momentum!r};"
+                         " use optimizer='sgd' with momentum > 0")
     if adversarial is not None and not set(adversarial) <= {"eps", "steps", "alpha"}:
         raise ValueError(f"adversarial={adversarial!r} is not accepted; use None or a dict with keys "
                          "'eps', 'steps' and optionally 'alpha'")
@@ -281,17 +321,26 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
               "optimizer": optimizer, "momentum": momentum, "weight_decay": weight_decay,
               "lr_drops": list(lr_drops), "gamma": gamma, "augment": augment, "adversarial": adversarial, "seed": seed,
               "data": data_fingerprint(x, y), "n_train": len(x)}
+    extra = {"schedule": schedule, "warmup": warmup if schedule != "step" else None, "nesterov": nesterov,
+             "channels_last": channels_last, "eval": data_fingerprint(*eval_data) if eval_data else None}
+    defaults = {"schedule": "step", "warmup": None, "nesterov": False, "channels_last": False, "eval": None}
+    config.update({k: v for k, v in extra.items() if v != defaults[k]})
     folder = artifacts_dir() / "train" / config_hash(config)
     snaps = tuple(sorted(set(snapshot_epochs)))
 
     torch.manual_seed(seed)
     model = make_model().to(device)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)
     params = [p for p in model.parameters() if p.requires_grad]
     if optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov)
     else:
         opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=optimizer == "adam_fused")
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(lr_drops), gamma=gamma)
+    n_batches = -(-len(x) // batch_size)
+    sched = make_scheduler(opt, schedule, lr=lr, epochs=epochs, steps_per_epoch=n_batches, warmup=warmup,
+                           lr_drops=lr_drops, gamma=gamma)
+    per_batch = schedule != "step"
     history: list = []
     start, resumed_at = 0, None
     state_path = folder / "state.pt"
@@ -316,7 +365,6 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
     adversary = pgd_adversary(model, **adversarial) if adversarial is not None else None
 
     xd, yd = (x.to(device), y.to(device)) if device.type == "cuda" else (x, y)
-    n_batches = -(-len(x) // batch_size)
     bar = tqdm(total=(epochs - start) * n_batches, disable=not progress or start == epochs, mininterval=2,
                desc=f"training {key.get('model', 'model')}")
     for epoch in range(start, epochs):
@@ -328,7 +376,7 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
         for i in range(n_batches):
             idx = order[i * batch_size:(i + 1) * batch_size]
             xb, yb = xd[idx].to(device), yd[idx].to(device)
-            xb = augment_batch(xb, augment, g)
+            xb = augment_batch(xb, augment, g).contiguous(memory_format=layout)
             if adversary is not None:
                 xb = adversary(xb, yb)
                 model.train()
@@ -337,15 +385,21 @@ def train_classifier(make_model: Callable[[], torch.nn.Module], x: torch.Tensor,
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if per_batch:
+                sched.step()
             total += loss.item() * len(yb)
             correct += (out.argmax(1) == yb).sum().item()
             seen += len(yb)
             bar.update(1)
         if not np.isfinite(total):
             raise FloatingPointError(f"training {key} diverged at epoch {epoch + 1} (loss {total}); lower lr={lr}")
-        history.append({"epoch": epoch + 1, "loss": total / seen, "train_acc": correct / seen,
-                        "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - tic})
-        sched.step()
+        record = {"epoch": epoch + 1, "loss": total / seen, "train_acc": correct / seen,
+                  "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - tic}
+        if eval_data is not None:
+            record["test_acc"] = accuracy(model, *eval_data, batch_size=1000)
+        history.append(record)
+        if not per_batch:
+            sched.step()
         if epoch + 1 in snaps:
             atomic_save(model.state_dict(), folder / f"epoch_{epoch + 1}.pt")
         atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
