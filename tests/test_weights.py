@@ -88,6 +88,7 @@ def test_corrupt_or_missing_weights_are_named(tmp_path, monkeypatch):
     (tmp_path / "resnet20-cifar10.pt").write_bytes(bytes(blob))
     with pytest.raises(ValueError, match=r"resnet20-cifar10\.pt is corrupt or altered: SHA-256"):
         weights.load_published("resnet20-cifar10")
+    (tmp_path / "resnet20-cifar10.pt").write_bytes(b"not a torch file")
     info = json.loads((tmp_path / "resnet20-cifar10.json").read_text())
     info["sha256"] = weights.sha256(tmp_path / "resnet20-cifar10.pt")  # a matching hash, unreadable bytes
     (tmp_path / "resnet20-cifar10.json").write_text(json.dumps(info))
