@@ -331,23 +331,19 @@ def candidate_roots(data_root: str | os.PathLike | None = None) -> list[tuple[st
     names it (the places after it are not searched).
     """
     roots = []
-    if data_root not in (None, ""):
-        root = Path(data_root).expanduser()
+    named = (("data_root argument", data_root, f"data_root={str(data_root)!r}", "give no data_root to search "
+              "IBBOOK_DATA,"),
+             ("IBBOOK_DATA", os.environ.get("IBBOOK_DATA"),
+              f"the environment variable IBBOOK_DATA={os.environ.get('IBBOOK_DATA')!r}", "unset IBBOOK_DATA to search"))
+    for origin, value, what, instead in named:
+        if value in (None, ""):
+            continue
+        root = Path(value).expanduser()
         if not root.is_dir():
             raise DataNotFoundError(
-                f"data_root={str(data_root)!r} is not an existing folder ({root}). Check the path; create "
-                "the folder first if a download should go there; or give no data_root to search IBBOOK_DATA, "
-                "the offline mirror and the download folder.")
-        roots.append(("data_root argument", root))
-    env = os.environ.get("IBBOOK_DATA")
-    if env:
-        root = Path(env).expanduser()
-        if not root.is_dir():
-            raise DataNotFoundError(
-                f"the environment variable IBBOOK_DATA={env!r} is not an existing folder ({root}). Check the "
-                "path; create the folder first if a download should go there; or unset IBBOOK_DATA to search "
-                "the offline mirror and the download folder.")
-        roots.append(("IBBOOK_DATA", root))
+                f"{what} is not an existing folder ({root}). Check the path; create the folder first if a "
+                f"download should go there; or {instead} the offline mirror and the download folder.")
+        roots.append((origin, root))
     roots.append(("offline mirror", MIRROR))
     roots.append(("download folder", download_dir()))
     return roots
