@@ -11,7 +11,7 @@ loop and against the model's own forward + backward limit, measured in the same 
     against the compressed 40-epoch one.
 
 Each measurement runs ``EPOCH_IMAGES`` images after one warm-up pass; the order is interleaved
-(plain, ibbook, limit, twice) and the median kept, so a change of machine load affects all
+(plain, ibbook, limit, ``ROUNDS`` times) and the median kept, so a change of machine load affects all
 three alike. Results go to ``data/results/bench/train.json``.
 Run: .venv/bin/python bench/bench_train.py   (under the numerical pins, as the chapters)
 """
@@ -36,6 +36,7 @@ from ibbook.weights import RECIPES  # noqa: E402
 
 RECIPE = RECIPES["resnet20-cifar10"]
 EPOCH_IMAGES = 6_400  # 50 batches of 128 per timed pass
+ROUNDS = 5  # interleaved rounds; the median pass is kept (two rounds left pass-to-pass noise of +-15 %)
 FULL_EPOCH = 50_000
 
 
@@ -97,7 +98,7 @@ def main() -> int:
     for f in runs.values():  # warm-up: first-call costs (allocator, oneDNN primitives) out of the timing
         f(x[:1280], y[:1280])
     times: dict[str, list[float]] = {k: [] for k in runs}
-    for _ in range(2):
+    for _ in range(ROUNDS):
         for name, f in runs.items():
             times[name].append(f(x, y))
     rate = {k: EPOCH_IMAGES / sorted(v)[len(v) // 2] for k, v in times.items()}

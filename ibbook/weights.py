@@ -67,14 +67,24 @@ def file_name(name: str, seed: int = 0) -> str:
     return name if seed == 0 else f"{name}-seed{seed}"
 
 
-def train_recipe(name: str, *, seed: int = 0, data_root=None, device: str = "cpu", progress: bool = True):
-    """Train recipe ``name`` at ``seed`` on the whole training set; returns ``(Trained, test ImageData)``."""
+def recipe(name: str, **overrides) -> dict[str, Any]:
+    """Recipe ``name`` with ``overrides`` (keys of :data:`TRAIN_KEYS` only) applied; raises
+    ``ValueError`` naming an unknown recipe or key."""
+    check_choice("name", name, tuple(RECIPES))
+    for key in overrides:
+        check_choice("recipe override", key, TRAIN_KEYS)
+    return {**RECIPES[name], **overrides}
+
+
+def train_recipe(name: str, *, seed: int = 0, data_root=None, device: str = "cpu", progress: bool = True,
+                 **overrides):
+    """Train recipe ``name`` (with ``overrides``, see :func:`recipe`) at ``seed`` on the whole training
+    set; returns ``(Trained, test ImageData)``."""
     from . import models
     from .data import load_images
     from .train import train_classifier
 
-    check_choice("name", name, tuple(RECIPES))
-    r = RECIPES[name]
+    r = recipe(name, **overrides)
     train = load_images(r["dataset"], "train", data_root=data_root)
     test = load_images(r["dataset"], "test", data_root=data_root)
     trained = train_classifier(lambda: models.build_model(r["model"]), train.x, train.y,
@@ -89,7 +99,7 @@ def _predictions(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return predict(model, x, batch_size=1000).argmax(1)
 
 
-def publish(name: str, trained, test, *, seed: int = 0, record: dict | None = None) -> Path:
+def publish(name: str, trained, test, *, seed: int = 0, record: dict | None = None, **overrides) -> Path:
     """Write ``<weights dir>/<file name>.pt`` and ``.json`` for a finished :func:`train_recipe` run.
 
     The state dict is stored in float16 when the float16-rounded model predicts every test image
@@ -108,7 +118,7 @@ def publish(name: str, trained, test, *, seed: int = 0, record: dict | None = No
     base = weights_dir() / file_name(name, seed)
     atomic_save(stored, base.with_suffix(".pt"))
     acc = float((ref == test.y).float().mean())
-    meta = {"name": name, "seed": seed, "recipe": RECIPES[name], "dtype": "float16" if stored is half else "float32",
+    meta = {"name": name, "seed": seed, "recipe": recipe(name, **overrides), "dtype": "float16" if stored is half else "float32",
             "test_accuracy": acc, "n_test": len(test.y), "float16_same_predictions": same,
             "history": trained.history, "train_config": trained.config, "record": record or {},
             "sha256": sha256(base.with_suffix(".pt"))}
@@ -174,14 +184,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--publish", action="store_true", help="write data/weights/ when training ends")
     ap.add_argument("--data-root", default=None)
+    ap.add_argument("--epochs", type=int, default=None, help="override the recipe's number of epochs")
+    ap.add_argument("--lr", type=float, default=None, help="override the recipe's peak learning rate")
     args = ap.parse_args(argv)
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr)) if v is not None}
     if args.action == "check":
         info = published_info(args.name, args.seed)
         load_published(args.name, args.seed)
         print(f"{file_name(args.name, args.seed)}: hash ok, test accuracy {info['test_accuracy']:.4f}")
         return 0
     tic = time.time()
-    trained, test = train_recipe(args.name, seed=args.seed, data_root=args.data_root)
+    trained, test = train_recipe(args.name, seed=args.seed, data_root=args.data_root, **overrides)
     for h in trained.history:
         print(json.dumps(h))
     if args.publish:
@@ -189,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         record = {"wall_time_s": time.time() - tic, "resumed_at": trained.resumed_at, "threads": torch.get_num_threads(),
                   "git_commit": git_commit(), "torch": torch.__version__,
                   "train_seconds": sum(h["seconds"] for h in trained.history)}
-        print("published", publish(args.name, trained, test, seed=args.seed, record=record))
+        print("published", publish(args.name, trained, test, seed=args.seed, record=record, **overrides))
     return 0
 
 
