@@ -294,6 +294,28 @@ def id_correlation_test_dadapy(a, b, *, n_shuffles: int = 50, seed: int = 0, mu_
     return IdTest(id=original, shuffled=shuffled, n_points=len(a), mu_fraction=mu_fraction)
 
 
+def subset_tests(a, b, sizes, *, n_subsets: int = 10, n_shuffles: int = 50, seed: int = 0) -> dict[int, list[IdTest]]:
+    """The Id correlation test on ``n_subsets`` random subsets of the paired rows for each size in
+    ``sizes`` (a size equal to the number of rows gives one test on all of them): how Z and p grow
+    with the number of pairs, the power curve of Basile et al.'s Table 2 read from the data.
+
+    Subsets of one size are drawn without replacement and independently across sizes; subset ``k``
+    of size ``n`` shuffles with seed ``seed + 1000 * n + k``. Raises ValueError naming a size
+    below 3 or above the number of pairs. Source: 003 (Basile et al. 2024), section 4, Table 2.
+    """
+    a, b = _paired(a, b)
+    rng = np.random.default_rng(seed)
+    out: dict[int, list[IdTest]] = {}
+    for n in sizes:
+        if not 3 <= int(n) <= len(a):
+            raise ValueError(f"subset size {n} is not accepted; use 3 .. {len(a)} (the number of pairs)")
+        reps = 1 if int(n) == len(a) else n_subsets
+        rows = [np.sort(rng.choice(len(a), int(n), replace=False)) for _ in range(reps)]
+        out[int(n)] = [id_correlation_test(a[r], b[r], n_shuffles=n_shuffles, seed=seed + 1000 * int(n) + k)
+                       for k, r in enumerate(rows)]
+    return out
+
+
 # ------------------------------------------------------------------------------- linear baselines
 
 def pearson_r2(x, y) -> float:

@@ -1,0 +1,247 @@
+"""The ``large`` mask sets: essential and adversarial Fourier masks of the published ResNet-20 for
+thousands of CIFAR-10 test images, computed in resumable chunks, and the statistics of Basile et
+al.'s Table 2 read from them (gate, Id test on subsets of growing size, two-network control).
+
+Settings (:data:`LARGE`) follow the sources: Adam with lr 0.01, ``lam = 0.01`` on the sum of the
+mask entries (``ce_l1``, ``p = 1``), at least 500 steps; FMN-L∞, PGD-L∞ with ``eps = 0.01`` and
+DeepFool-L∞ (foolbox). The sources train masks "until convergence, and in any case for no less
+than 500 steps" without stating the rule; ours is the engine's relative test (the loss within
+``tol`` times its mean over the last 20 steps), relative because the loss ``CE + lam ||M||_1``
+ranges from about 0.1 to 30 between images, so one absolute tolerance would stop the sparse
+masks too late and the dense ones too early. The step cap is stated and the share of masks that
+reached it is reported.
+
+Chunks: the test split is put in a class-interleaved random order (:func:`image_order`); chunk
+``i`` holds images ``order[i*chunk:(i+1)*chunk]``. Each chunk's essential masks, and its adversarial
+masks per attack and network, are one cache entry (``<artefacts>/masks_large``, keyed by the
+weights' SHA-256 and the settings), so a killed run loses at most the chunk in progress
+(:func:`run`, command line ``python -m ibbook.masks.large run``).
+
+Source: 003 (Basile et al. 2024), section 4 and Table 2 (ResNet-20 rows), appendix A.1.
+Used by: Fourier-mask and intrinsic-dimension chapters (``large`` results), issue 21's runner.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ibbook.params import check_choice
+
+from .engine import train_masks
+
+#: The large scale's settings (see the module docstring).
+LARGE = {
+    "recipe": "resnet20-cifar10",
+    "order_seed": 2024,  # the class-interleaved order of the test split
+    "chunk": 200,  # test images per chunk (one cache entry each)
+    "mask": dict(param="full", objective="ce_l1", lam=0.01, p=1, lr=0.01, min_steps=500, max_steps=2000,
+                 tol=1e-4, window=20),
+    "batch_size": 100,  # masks trained together (not part of the cache key)
+    "attacks": {"linf_fmn": None, "linf_pgd": 0.01, "linf_deepfool": None},  # name: eps (None: minimal)
+}
+KINDS = ("essential", "adversarial")
+
+
+def image_order(labels: torch.Tensor, seed: int) -> torch.Tensor:
+    """A random order of the rows of ``labels`` in which every run of 10 consecutive images has one
+    image per class as far as the classes last (so any prefix of chunks is class-balanced)."""
+    labels = torch.as_tensor(labels)
+    perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+    rank = torch.empty(len(labels), dtype=torch.long)
+    for c in labels.unique():
+        pos = perm[labels[perm] == c]
+        rank[pos] = torch.arange(len(pos))
+    key = rank * (int(labels.max()) + 1) + labels
+    return torch.argsort(key, stable=True)
+
+
+def _check(kind: str, attack: str | None) -> None:
+    check_choice("kind", kind, KINDS)
+    if kind == "adversarial":
+        check_choice("attack", attack, tuple(LARGE["attacks"]))
+    elif attack is not None:
+        raise ValueError(f"attack={attack!r} is not accepted for essential masks; use None")
+
+
+def chunk_config(kind: str, chunk: int, *, attack: str | None = None, network_seed: int = 0) -> dict:
+    """The cache key of one chunk: weights hash, order, chunk, mask settings, attack and network."""
+    from ibbook import weights
+
+    _check(kind, attack)
+    info = weights.published_info(LARGE["recipe"], network_seed)
+    if info is None:
+        raise FileNotFoundError(f"no published weights for {LARGE['recipe']} seed {network_seed}; train them with "
+                                f"python -m ibbook.weights train {LARGE['recipe']} --seed {network_seed} --publish")
+    return {"format": 1, "weights": info["sha256"], "kind": kind, "attack": attack,
+            "eps": LARGE["attacks"].get(attack), "order_seed": LARGE["order_seed"], "chunk_size": LARGE["chunk"],
+            "chunk": int(chunk), **LARGE["mask"]}
+
+
+def _essential(net, x, y, ids) -> dict:
+    from ibbook.train import predict
+
+    ok = predict(net, x).argmax(1) == y
+    r = train_masks(net, x[ok], y[ok], batch_size=LARGE["batch_size"], progress=False, **LARGE["mask"])
+    return {"image_ids": ids[ok], "labels": y[ok], "masks": r.full(x.shape[-1]).half(), "steps": r.steps,
+            "converged": r.converged, "kept": r.correct, "seconds": r.seconds}
+
+
+def _adversarial(net, x, y, ids, attack: str, seed: int) -> dict:
+    from ibbook import attacks as atk
+    from ibbook.train import predict
+
+    tic = time.perf_counter()
+    ok = predict(net, x).argmax(1) == y
+    res = atk.attack_images(net, x[ok], y[ok], attack, eps=LARGE["attacks"][attack], seed=seed, progress=False)
+    fooled = res.success
+    xa = (x[ok] + res.delta).clamp(0, 1)[fooled]
+    r = train_masks(net, xa, res.adv_label[fooled], batch_size=LARGE["batch_size"], progress=False, **LARGE["mask"])
+    return {"image_ids": ids[ok][fooled], "labels": y[ok][fooled], "adv_labels": res.adv_label[fooled],
+            "linf": res.norms(float("inf"))[fooled], "n_correct": int(ok.sum()), "n_fooled": int(fooled.sum()),
+            "masks": r.full(x.shape[-1]).half(), "steps": r.steps, "converged": r.converged, "kept": r.correct,
+            "seconds": time.perf_counter() - tic}
+
+
+def chunk(kind: str, index: int, *, attack: str | None = None, network_seed: int = 0, data_root=None,
+          compute: bool = True) -> dict | None:
+    """The masks of chunk ``index`` (see the module docstring): from the cache, else computed when
+    ``compute`` (else None). Essential masks for the correctly classified images; adversarial masks
+    (of ``attack``) for the correctly classified images the attack fooled."""
+    from ibbook import weights
+    from ibbook.cache import artifact_path, cached
+    from ibbook.data import load_cifar10
+
+    cfg = chunk_config(kind, index, attack=attack, network_seed=network_seed)
+    if not compute and not artifact_path("masks_large", cfg).exists():
+        return None
+    test = load_cifar10("test", data_root=data_root)
+    order = image_order(test.y, LARGE["order_seed"])
+    if not 0 <= index < -(-len(order) // LARGE["chunk"]):
+        raise ValueError(f"chunk index {index} is not accepted; use 0 .. {len(order) // LARGE['chunk'] - 1}")
+    rows = order[index * LARGE["chunk"]:(index + 1) * LARGE["chunk"]]
+    x, y, ids = test.x[rows], test.y[rows], torch.as_tensor(test.indices)[rows]
+
+    def compute_chunk():
+        net = weights.load_published(LARGE["recipe"], network_seed)
+        if kind == "essential":
+            return _essential(net, x, y, ids)
+        return _adversarial(net, x, y, ids, attack, seed=index)
+
+    return cached("masks_large", cfg, compute_chunk)
+
+
+@dataclass
+class Pairs:
+    """Aligned essential and adversarial masks (flattened, float32, N×3072) of the same images."""
+
+    essential: torch.Tensor
+    adversarial: torch.Tensor
+    image_ids: torch.Tensor
+    steps: dict
+
+    def __len__(self) -> int:
+        return len(self.image_ids)
+
+
+def pairs(attack: str, *, n_chunks: int, essential_seed: int = 0, adversarial_seed: int = 0,
+          compute: bool = False, data_root=None) -> Pairs:
+    """Pairs of ``attack`` over the first ``n_chunks`` chunks: the essential mask of the network with
+    ``essential_seed`` and the adversarial mask of the network with ``adversarial_seed`` for every
+    image where both masks keep their target class. Different seeds give the two-network control.
+    Missing chunks are computed when ``compute``, else skipped."""
+    ess, adv = [], []
+    for i in range(n_chunks):
+        e = chunk("essential", i, network_seed=essential_seed, compute=compute, data_root=data_root)
+        a = chunk("adversarial", i, attack=attack, network_seed=adversarial_seed, compute=compute,
+                  data_root=data_root)
+        if e is not None and a is not None:
+            ess.append(e)
+            adv.append(a)
+    return align(ess, adv)
+
+
+def align(ess: list[dict], adv: list[dict]) -> Pairs:
+    """Join essential and adversarial chunk dicts on image id, keeping masks that keep their class."""
+    def table(chunks):
+        out = {}
+        for c in chunks:
+            for j, i in enumerate(c["image_ids"].tolist()):
+                if bool(c["kept"][j]):
+                    out[i] = (c["masks"][j], int(c["steps"][j]))
+        return out
+
+    te, ta = table(ess), table(adv)
+    ids = sorted(set(te) & set(ta))
+    if not ids:
+        empty = torch.zeros(0, 3072)
+        return Pairs(empty, empty.clone(), torch.zeros(0, dtype=torch.long), {"essential": [], "adversarial": []})
+    e = torch.stack([te[i][0] for i in ids]).float().flatten(1)
+    a = torch.stack([ta[i][0] for i in ids]).float().flatten(1)
+    steps = {"essential": [te[i][1] for i in ids], "adversarial": [ta[i][1] for i in ids]}
+    return Pairs(e, a, torch.tensor(ids), steps)
+
+
+def gate(p: Pairs) -> dict:
+    """What Basile et al. report of the masks themselves, to compare before reading any Id test:
+    the same-image cosine of essential and adversarial masks (mean and sample std, ddof = 1), the
+    Ids of each mask set and of the pairs side by side (TwoNN, 90 % of the ratios), the mean mask
+    value and the share of masks that hit the step cap."""
+    from ibbook.intrinsic_dim import cosine_similarities, two_nn_id
+
+    cos = cosine_similarities(p.essential, p.adversarial)
+    cap = LARGE["mask"]["max_steps"]
+    return {"n_pairs": len(p), "cosine_mean": float(cos.mean()), "cosine_std": float(cos.std(ddof=1)),
+            "id_essential": two_nn_id(p.essential), "id_adversarial": two_nn_id(p.adversarial),
+            "id_pairs": two_nn_id(torch.cat([p.essential, p.adversarial], 1)),
+            "mean_value_essential": float(p.essential.mean()), "mean_value_adversarial": float(p.adversarial.mean()),
+            "capped_essential": float(np.mean(np.asarray(p.steps["essential"]) >= cap)),
+            "capped_adversarial": float(np.mean(np.asarray(p.steps["adversarial"]) >= cap))}
+
+
+def run(*, n_chunks: int, attacks=None, network_seed: int = 0, essential: bool = True, data_root=None,
+        log=print) -> None:
+    """Compute (or find in the cache) chunk after chunk, attack after attack: for the first attack,
+    each chunk's essential masks and then its adversarial masks, so that the first attack's pairs
+    grow chunk by chunk; then the next attack. One line per chunk is printed."""
+    attacks = tuple(LARGE["attacks"]) if attacks is None else tuple(attacks)
+    for a in attacks:
+        check_choice("attack", a, tuple(LARGE["attacks"]))
+    for a in attacks:
+        for i in range(n_chunks):
+            for kind, att in ([("essential", None)] if essential else []) + [("adversarial", a)]:
+                tic = time.time()
+                c = chunk(kind, i, attack=att, network_seed=network_seed, data_root=data_root)
+                log(f"chunk {i} {kind} {att or ''} seed {network_seed}: {len(c['image_ids'])} masks, "
+                    f"{float(c['seconds']):.0f} s computed, {time.time() - tic:.0f} s now", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``run --chunks K [--attacks A ...] [--network-seed S] [--no-essential]``, under the numerical
+    pins (the process restarts itself with them when they are not set: torch reads them at import)."""
+    import os
+    import sys
+
+    from ibbook import pins
+
+    ap = argparse.ArgumentParser(prog="python -m ibbook.masks.large", description=__doc__.split("\n\n")[0])
+    ap.add_argument("action", choices=("run",))
+    ap.add_argument("--chunks", type=int, required=True, help="chunks of LARGE['chunk'] test images")
+    ap.add_argument("--attacks", nargs="*", default=None, choices=tuple(LARGE["attacks"]))
+    ap.add_argument("--network-seed", type=int, default=0)
+    ap.add_argument("--no-essential", action="store_true")
+    ap.add_argument("--data-root", default=None)
+    args = ap.parse_args(argv)
+    if pins.enabled() and not pins.active():
+        argv = sys.argv[1:] if argv is None else list(argv)
+        os.execve(sys.executable, [sys.executable, "-m", "ibbook.masks.large", *argv], {**os.environ, **pins.PINS})
+    run(n_chunks=args.chunks, attacks=args.attacks, network_seed=args.network_seed,
+        essential=not args.no_essential, data_root=args.data_root)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The chunked large mask sets (ibbook.masks.large) and the subset Id tests (issue 21)."""
+import numpy as np
+import pytest
+import torch
+
+from ibbook import intrinsic_dim as idm
+from ibbook import weights
+from ibbook.masks import large
+
+
+def test_image_order_is_a_class_interleaved_permutation():
+    y = torch.arange(10).repeat_interleave(30)[torch.randperm(300, generator=torch.Generator().manual_seed(1))]
+    order = large.image_order(y, seed=3)
+    assert sorted(order.tolist()) == list(range(300))
+    for k in range(30):  # every run of ten images has each class once
+        assert sorted(y[order[10 * k:10 * k + 10]].tolist()) == list(range(10))
+    assert torch.equal(order, large.image_order(y, seed=3))
+    assert not torch.equal(order, large.image_order(y, seed=4))
+
+
+def test_bad_kind_or_attack_is_named():
+    with pytest.raises(ValueError, match="kind"):
+        large._check("adversary", None)
+    with pytest.raises(ValueError, match="l2_pgd"):
+        large._check("adversarial", "l2_pgd")
+    with pytest.raises(ValueError, match="essential"):
+        large._check("essential", "linf_pgd")
+
+
+def test_missing_weights_name_the_training_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBBOOK_WEIGHTS", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="--seed 1 --publish"):
+        large.chunk_config("essential", 0, network_seed=1)
+
+
+def _chunk(ids, kept, value):
+    n = len(ids)
+    return {"image_ids": torch.tensor(ids), "kept": torch.tensor(kept), "steps": torch.full((n,), 7),
+            "masks": torch.full((n, 3, 32, 32), float(value)).half()}
+
+
+def test_align_joins_on_image_id_and_drops_masks_that_lose_their_class():
+    ess = [_chunk([5, 1, 9], [True, True, False], 0.25)]
+    adv = [_chunk([9, 5], [True, True], 0.5), _chunk([1], [False], 0.5)]
+    p = large.align(ess, adv)
+    assert p.image_ids.tolist() == [5]  # 9: essential lost its class; 1: adversarial lost it
+    assert p.essential.shape == (1, 3072) and float(p.essential[0, 0]) == 0.25 and float(p.adversarial[0, 0]) == 0.5
+    assert len(large.align(ess, [])) == 0
+
+
+def test_gate_reads_cosine_and_caps():
+    g = torch.Generator().manual_seed(0)
+    e = torch.rand(40, 3072, generator=g)
+    p = large.Pairs(e, e.clone(), torch.arange(40), {"essential": [2000] * 10 + [600] * 30,
+                                                      "adversarial": [600] * 40})
+    out = large.gate(p)
+    assert out["cosine_mean"] == pytest.approx(1.0) and out["capped_essential"] == pytest.approx(0.25)
+    assert out["capped_adversarial"] == 0.0 and out["n_pairs"] == 40
+
+
+def test_subset_tests_find_dependence_only_where_it_is():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(300, 2, generator=g)
+    a = torch.cat([z, 0.01 * torch.randn(300, 6, generator=g)], 1)
+    b = torch.cat([z @ torch.randn(2, 2, generator=g), 0.01 * torch.randn(300, 6, generator=g)], 1)
+    dep = idm.subset_tests(a, b, [60, 300], n_subsets=3, n_shuffles=20)
+    ind = idm.subset_tests(a, b[torch.randperm(300, generator=g)], [300], n_shuffles=20)
+    assert len(dep[60]) == 3 and len(dep[300]) == 1
+    assert dep[300][0].z < -3  # shared latent: Id far below the shuffles
+    assert np.mean([t.z for t in dep[60]]) > dep[300][0].z  # fewer pairs, less evidence (Z ~ sqrt(N))
+    assert abs(ind[300][0].z) < 3
+    with pytest.raises(ValueError, match="301"):
+        idm.subset_tests(a, b, [301])
+
+
+@pytest.mark.skipif(weights.published_info("resnet20-cifar10") is None, reason="no published ResNet-20")
+def test_a_chunk_is_computed_once_and_resumed_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBBOOK_ARTIFACTS", str(tmp_path))
+    monkeypatch.setitem(large.LARGE, "chunk", 6)
+    monkeypatch.setitem(large.LARGE, "batch_size", 6)
+    monkeypatch.setitem(large.LARGE, "mask", {**large.LARGE["mask"], "min_steps": 3, "max_steps": 4})
+    try:
+        e = large.chunk("essential", 0)
+    except Exception as err:  # noqa: BLE001  no CIFAR-10 copy on this machine
+        if "CIFAR" in str(err) or "not found" in str(err).lower():
+            pytest.skip(str(err))
+        raise
+    a = large.chunk("adversarial", 0, attack="linf_pgd")
+    assert e["masks"].shape[1:] == (3, 32, 32) and len(e["image_ids"]) <= 6
+    assert set(a["image_ids"].tolist()) <= set(e["image_ids"].tolist())
+    monkeypatch.setattr(large, "train_masks", lambda *a, **k: (_ for _ in ()).throw(AssertionError("recomputed")))
+    again = large.chunk("essential", 0)
+    assert torch.equal(again["masks"], e["masks"])
+    assert large.chunk("essential", 1, compute=False) is None
+    p = large.pairs("linf_pgd", n_chunks=1)
+    assert len(p) <= len(a["image_ids"]) and np.all(np.diff(p.image_ids.numpy()) > 0)
