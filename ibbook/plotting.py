@@ -87,3 +87,77 @@ def training_curve(history, *, paper_accuracy: float | None = None, target: floa
     lr.tick_params(axis="y", colors="C1")
     ax.legend(loc="lower right")
     return fig
+
+
+def style_legend(ax, entries, **legend_kw):
+    """A legend that names line *styles* rather than single lines, for panels that draw many
+    instances (one colour each) in a few styles: ``entries`` is a sequence of ``(label, style)``
+    with ``style`` a dict of ``Line2D`` keywords (``ls``, ``color``, ``marker``...); lines that
+    already carry a label are listed after them. Returns the legend.
+
+    Used by: implicit-bias theory chapter (the gradient-descent figure of section 1).
+    """
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], **{"color": "0.35", **dict(style)}, label=label) for label, style in entries]
+    own, labels = ax.get_legend_handles_labels()
+    return ax.legend(handles=handles + own, labels=[label for label, _ in entries] + labels, **legend_kw)
+
+
+def z_power_curve(ax, subsets: dict, *, paper_z: float | None = None, label: str = "",
+                  color=None, alpha: float = 0.05):
+    """Z of the Id correlation test against the number of mask pairs: one dot per random subset,
+    the median per size joined by a line, the one-sided critical value of ``alpha`` and the
+    paper's Z (``paper_z``, dashed) for reference. ``subsets`` maps a size (int or str) to a list
+    of ``{"z": ...}`` (the ``subsets`` entry of :func:`ibbook.masks.large.summarise`).
+
+    Used by: intrinsic-dimension chapter, *Table 2 at the large scale* (issue 21).
+    Source: 003 (Basile et al. 2024), Table 2 (Z per attack)."""
+    from statistics import NormalDist
+
+    sizes = sorted(int(n) for n in subsets)
+    if not sizes:
+        raise ValueError("subsets is empty; give at least one size with its Z values")
+    by_size = {int(n): v for n, v in subsets.items()}
+    zs = [[float(t["z"]) for t in by_size[n]] for n in sizes]
+    line, = ax.plot(sizes, [np.median(z) for z in zs], "-o", color=color, label=label or None, ms=4)
+    for n, z in zip(sizes, zs):
+        ax.plot([n] * len(z), z, ".", color=line.get_color(), alpha=0.35, ms=4)
+    ax.axhline(NormalDist().inv_cdf(alpha), color="0.4", lw=0.8, ls=":")
+    if paper_z is not None:
+        ax.axhline(paper_z, color=line.get_color(), lw=1.0, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("mask pairs N (log scale)")
+    ax.set_ylabel("Z of the Id test")
+    return line
+
+
+def mask_examples(images, essential, adversarial, *, floor: float = 1e-3, titles=("image", "essential mask",
+                                                                                 "adversarial mask")):
+    """One row per image: the image, its essential and its adversarial Fourier mask (mean over the
+    colour channels, zero frequency in the centre, log colour scale from ``floor`` to 1, one colour
+    bar). ``images``: N×3×H×W in [0, 1]; masks: N×3×H×W in torch FFT layout. Returns the figure.
+
+    Used by: Fourier-mask chapter (large-scale examples). Source: 003 (Basile et al. 2024), Fig. 2."""
+    from matplotlib.colors import LogNorm
+
+    images, essential, adversarial = (np.asarray(a, dtype=np.float32) for a in (images, essential, adversarial))
+    if not images.shape[0] == essential.shape[0] == adversarial.shape[0] or images.ndim != 4:
+        raise ValueError(f"images {images.shape}, essential {essential.shape} and adversarial {adversarial.shape} "
+                         "are not accepted; give N×C×H×W arrays with the same N")
+    n = images.shape[0]
+    fig, axes = plt.subplots(n, 3, figsize=(BOOK_WIDTH_IN, 2.3 * n + 0.4), squeeze=False)
+    norm = LogNorm(vmin=floor, vmax=1.0)
+    for i in range(n):
+        axes[i, 0].imshow(as_image(images[i]))
+        for j, m in ((1, essential[i]), (2, adversarial[i])):
+            shown = np.fft.fftshift(m.mean(0))
+            im = axes[i, j].imshow(np.clip(shown, floor, 1.0), norm=norm, cmap="magma")
+        for j in range(3):
+            axes[i, j].set_xticks([])
+            axes[i, j].set_yticks([])
+            if i == 0:
+                axes[i, j].set_title(titles[j], fontsize=9)
+    fig.colorbar(im, ax=axes[:, 1:].ravel().tolist(), label="mask value (log scale; centre: zero frequency)",
+                 shrink=0.8)
+    return fig

@@ -31,7 +31,7 @@ from .sources.s001 import TABLE4_ACCURACY
 #: Source number -> (bibliography key, name).
 SOURCES = sources.SOURCES
 #: Scales read by default, best first.
-BEST_FIRST = ("full", "medium", "small")
+BEST_FIRST = ("full", "large", "medium", "small")
 Entry = Claim
 ENTRIES: tuple[Claim, ...] = sources.CLAIMS
 

@@ -94,3 +94,43 @@ def test_a_chunk_is_computed_once_and_resumed_from_the_cache(tmp_path, monkeypat
     assert large.chunk("essential", 1, compute=False) is None
     p = large.pairs("linf_pgd", n_chunks=1)
     assert len(p) <= len(a["image_ids"]) and np.all(np.diff(p.image_ids.numpy()) > 0)
+
+
+def test_z_power_curve_draws_the_median_per_size_and_refuses_nothing():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ibbook import plotting
+
+    fig, ax = plt.subplots()
+    line = plotting.z_power_curve(ax, {"250": [{"z": -1.0}, {"z": -3.0}], 1000: [{"z": -4.0}]}, paper_z=-4.56)
+    assert list(line.get_xdata()) == [250, 1000] and list(line.get_ydata()) == [-2.0, -4.0]
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="empty"):
+        plotting.z_power_curve(ax, {})
+    plt.close(fig)
+
+
+def test_table2_puts_the_paper_row_under_ours():
+    row = {"n": 2000, "id": 30.1, "shuffled_mean": 31.0, "shuffled_std": 0.3, "z": -3.0, "p": 1.3e-3,
+           "gate": {"cosine_mean": 0.3, "cosine_std": 0.1}}
+    t = large.table2({"FMN": row})
+    assert list(t.index[:2]) == [("FMN", "ours"), ("FMN", "paper")]
+    assert t.loc[("FMN", "ours"), "Z"] == "-3.00" and t.loc[("FMN", "paper"), "Z"] == "-4.56"
+    assert t.loc[("PGD", "ours"), "N"] == "not run" and len(t) == 6
+
+
+def test_mask_examples_draw_one_row_per_image_and_check_shapes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ibbook import plotting
+
+    r = np.random.default_rng(0)
+    fig = plotting.mask_examples(r.random((2, 3, 8, 8)), r.random((2, 3, 8, 8)), r.random((2, 3, 8, 8)))
+    assert len(fig.axes) == 2 * 3 + 1  # six panels and the colour bar
+    plt.close(fig)
+    with pytest.raises(ValueError, match="same N"):
+        plotting.mask_examples(r.random((2, 3, 8, 8)), r.random((3, 3, 8, 8)), r.random((2, 3, 8, 8)))

@@ -360,3 +360,30 @@ def test_each_table_number_is_typed_in_exactly_one_module():
         where = [p for p, t in texts.items()
                  if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", t)]
         assert len(where) == 1 and where[0].startswith("ibbook/sources/s00"), (n, where)
+
+
+def test_id_test_power_from_the_runs_own_shuffles():
+    # the paper's FMN row: Id 31.65 against 34.98 +- 0.73 -> an effect of 9.5 % is 4.56 sd
+    assert P.measured_id_power(34.98, 0.73, 0.095) == pytest.approx(0.9982, abs=1e-4)  # Phi(4.55 - 1.645)
+    assert P.measured_id_power(34.98, 3.0, 0.095) < 0.5  # a wide null spread: little power
+    with pytest.raises(ValueError, match="shuffled_std=0"):
+        P.measured_id_power(30.0, 0.0)
+    check = P.id_test("ResNet-20", "FMN", significant=True, effect=0.095)
+    row = {"masks": {"ResNet-20": {"FMN": {"n": 2000, "z": -0.4, "p": 0.34, "id": 30.0,
+                                           "shuffled_mean": 30.1, "shuffled_std": 0.25}}}}
+    assert _v(check, row) == FAILS  # powered by its own spread, not significant
+    row["masks"]["ResNet-20"]["FMN"]["shuffled_std"] = 3.0
+    assert _v(check, row) == INC
+
+
+def test_network_control_separates_image_from_network():
+    check = P.network_control("ResNet-20", "FMN")
+
+    def r(zs, ps, zc):
+        return {"masks": {"ResNet-20": {"FMN": {"z": zs, "p": ps, "n": 2000}}},
+                "control": {"FMN": {"z": zc, "p": 0.5, "n": 1000}}}
+    assert _v(check, r(-6.0, 1e-9, -0.5)) == HOLDS  # twin network: no correlation left
+    assert _v(check, r(-6.0, 1e-9, -5.5)) == FAILS  # the image alone gives the same Z
+    assert _v(check, r(-0.5, 0.3, -0.2)) == INC  # nothing to explain
+    with pytest.raises(P.NotRecorded, match="control/FMN"):
+        check({"masks": {"ResNet-20": {"FMN": {"z": -6.0, "p": 1e-9, "n": 9}}}})

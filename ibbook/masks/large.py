@@ -202,6 +202,138 @@ def gate(p: Pairs) -> dict:
             "capped_adversarial": float(np.mean(np.asarray(p.steps["adversarial"]) >= cap))}
 
 
+#: Attack names of the chapters and of Basile et al.'s tables.
+PAPER_ATTACK = {"linf_fmn": "FMN", "linf_pgd": "PGD", "linf_deepfool": "DeepFool"}
+#: Subset sizes of the power curve (all pairs are added).
+SUBSET_SIZES = (250, 500, 1000, 2000)
+
+
+def _id_row(p: Pairs, attack: str, *, n_shuffles: int, n_subsets: int) -> dict:
+    """Gate, Id test on all pairs and on subsets, for one attack's pairs."""
+    import zlib
+
+    from ibbook.intrinsic_dim import id_correlation_test, subset_tests
+
+    seed = zlib.crc32(attack.encode()) % 10_000  # independent shuffles for each attack's test
+    t = id_correlation_test(p.essential, p.adversarial, n_shuffles=n_shuffles, seed=seed)
+    sizes = [n for n in SUBSET_SIZES if n < len(p)] + [len(p)]
+    subs = subset_tests(p.essential, p.adversarial, sizes, n_subsets=n_subsets, n_shuffles=20, seed=seed + 1)
+    return {"n": len(p), "id": t.id, "shuffled_mean": t.shuffled_mean, "shuffled_std": t.shuffled_std,
+            "z": t.z, "p": t.p_value, "p_permutation": t.p_permutation, "n_shuffles": n_shuffles,
+            "shuffle_seed": seed, "gate": gate(p),
+            "subsets": {str(n): [{"z": x.z, "p": x.p_value} for x in ts] for n, ts in subs.items()}}
+
+
+def summarise(n_chunks: int, *, n_shuffles: int = 50, n_subsets: int = 10, control_seed: int | None = None) -> dict:
+    """Table 2 of Basile et al. (ResNet-20 rows) from the first ``n_chunks`` chunks that exist: per
+    attack, the gate (:func:`gate`), the Id test on all pairs (``n_shuffles`` shuffles) and on
+    :data:`SUBSET_SIZES` subsets (``n_subsets`` each, 20 shuffles), and, with ``control_seed``,
+    the two-network control (essential masks of network 0 against adversarial masks of network
+    ``control_seed`` on the same images). Nothing is computed: missing chunks are skipped."""
+    from ibbook import weights
+
+    out: dict = {"masks": {"ResNet-20": {}}, "control": {}, "chunks": {}}
+    for attack, name in PAPER_ATTACK.items():
+        p = pairs(attack, n_chunks=n_chunks)
+        out["chunks"][name] = sum(chunk("adversarial", i, attack=attack, compute=False) is not None
+                                  for i in range(n_chunks))
+        if len(p) >= 10:
+            out["masks"]["ResNet-20"][name] = _id_row(p, attack, n_shuffles=n_shuffles, n_subsets=n_subsets)
+        if control_seed is not None:
+            c = pairs(attack, n_chunks=n_chunks, adversarial_seed=control_seed)
+            if len(c) >= 10:
+                out["control"][name] = _id_row(c, attack, n_shuffles=n_shuffles, n_subsets=n_subsets)
+    out["accuracy"] = {"resnet20": weights.published_info(LARGE["recipe"])["test_accuracy"]}
+    return out
+
+
+def table2(masks: dict, model: str = "ResNet-20"):
+    """Basile et al.'s Table 2 rows of ``model`` with ours directly above the paper's, one pair of
+    rows per attack: N, same-image cosine (mean ± sample std), Id, shuffled Id (mean ± sample
+    std), Z and p. ``masks`` is ``results["masks"][model]`` of :func:`summarise`; an attack
+    without a row is shown as not run. Returns a pandas DataFrame indexed by (attack, source)."""
+    import pandas as pd
+
+    from ibbook.sources.s003 import TABLE2_3
+
+    rows = []
+    for name in PAPER_ATTACK.values():
+        r = masks.get(name)
+        if r is None:
+            rows.append({"attack": name, "source": "ours", "N": "not run"})
+        else:
+            g = r["gate"]
+            rows.append({"attack": name, "source": "ours", "N": str(r["n"]),
+                         "cosine": f"{g['cosine_mean']:.2f} ± {g['cosine_std']:.2f}", "Id": f"{r['id']:.2f}",
+                         "Id (shuffled)": f"{r['shuffled_mean']:.2f} ± {r['shuffled_std']:.2f}",
+                         "Z": f"{r['z']:.2f}", "p": f"{r['p']:.1e}"})
+        cos, i_d, sh, z, pv = TABLE2_3[name, model]
+        rows.append({"attack": name, "source": "paper", "N": "not stated", "cosine": cos, "Id": f"{i_d:.2f}",
+                     "Id (shuffled)": sh, "Z": f"{z:.2f}", "p": pv})
+    return pd.DataFrame(rows).fillna("").set_index(["attack", "source"])
+
+
+def compute_seconds(n_chunks: int, network_seed: int = 0) -> float:
+    """CPU seconds the existing chunks took to compute (as recorded in them)."""
+    total = 0.0
+    for i in range(n_chunks):
+        for kind, a in [("essential", None)] + [("adversarial", a) for a in LARGE["attacks"]]:
+            c = chunk(kind, i, attack=a, network_seed=network_seed, compute=False)
+            total += float(c["seconds"]) if c is not None else 0.0
+    return total
+
+
+def save_examples(n_chunks: int, n: int = 3, attack: str = "linf_fmn"):
+    """Store the images and both masks of the first ``n`` pairs of ``attack`` (float16, about
+    40 kB) as ``<results dir>/fourier_masks/large_examples.npz``, so that the chapter can draw them
+    without the mask sets (which stay in the artefact cache)."""
+    import io
+    from pathlib import Path
+
+    from ibbook.cache import atomic_write
+    from ibbook.data import load_cifar10
+    from ibbook.records import results_dir
+
+    p = pairs(attack, n_chunks=n_chunks)
+    if len(p) < n:
+        raise ValueError(f"only {len(p)} pairs of {attack} exist; need {n}")
+    test = load_cifar10("test")
+    pos = {int(i): k for k, i in enumerate(test.indices)}
+    ids = p.image_ids[:n]
+    images = test.x[[pos[int(i)] for i in ids]]
+    buf = io.BytesIO()
+    np.savez_compressed(buf, image_ids=ids.numpy(), images=images.half().numpy(),
+                        essential=p.essential[:n].view(n, 3, 32, 32).half().numpy(),
+                        adversarial=p.adversarial[:n].view(n, 3, 32, 32).half().numpy(), attack=attack)
+    path = results_dir() / "fourier_masks" / "large_examples.npz"
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(buf.getvalue()))
+
+
+def save(n_chunks: int, **kwargs) -> tuple:
+    """Write the ``large`` result files of the intrinsic-dimension chapter (the Id tests) and the
+    Fourier-mask chapter (gate and accuracy) with a run record; returns their paths."""
+    import platform
+
+    from ibbook import pins, records, weights
+
+    tic = time.time()
+    res = summarise(n_chunks, **kwargs)
+    rec = {"scale": "large", "device": "cpu", "device_name": platform.processor() or "cpu",
+           "cpu_threads": torch.get_num_threads(), "numerical_pins": pins.active(), "git_commit": records.git_commit(),
+           "torch": torch.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+           "summary_wall_time_s": round(time.time() - tic, 1), "chunks": n_chunks,
+           "mask_compute_hours": round(compute_seconds(n_chunks) / 3600, 3),
+           "weights_sha256": weights.published_info(LARGE["recipe"])["sha256"],
+           "settings": {k: v for k, v in LARGE.items()}, **{k: v for k, v in kwargs.items()}}
+    a = records.save_results("intrinsic_dim", "large", {"masks": res["masks"], "control": res["control"],
+                                                        "chunks": res["chunks"]}, {**rec, "chapter": "intrinsic_dim"})
+    gates = {name: row["gate"] for name, row in res["masks"]["ResNet-20"].items()}
+    save_examples(n_chunks)
+    b = records.save_results("fourier_masks", "large", {"accuracy": res["accuracy"], "gate": {"ResNet-20": gates}},
+                             {**rec, "chapter": "fourier_masks"})
+    return a, b
+
+
 def run(*, n_chunks: int, attacks=None, network_seed: int = 0, essential: bool = True, data_root=None,
         log=print) -> None:
     """Compute (or find in the cache) chunk after chunk, attack after attack: for the first attack,
@@ -220,7 +352,8 @@ def run(*, n_chunks: int, attacks=None, network_seed: int = 0, essential: bool =
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``run --chunks K [--attacks A ...] [--network-seed S] [--no-essential]``, under the numerical
+    """``run --chunks K [--attacks A ...] [--network-seed S] [--no-essential]`` or ``summarise
+    --chunks K [--control-seed S]`` (writes the ``large`` result files), under the numerical
     pins (the process restarts itself with them when they are not set: torch reads them at import)."""
     import os
     import sys
@@ -228,16 +361,21 @@ def main(argv: list[str] | None = None) -> int:
     from ibbook import pins
 
     ap = argparse.ArgumentParser(prog="python -m ibbook.masks.large", description=__doc__.split("\n\n")[0])
-    ap.add_argument("action", choices=("run",))
+    ap.add_argument("action", choices=("run", "summarise"))
     ap.add_argument("--chunks", type=int, required=True, help="chunks of LARGE['chunk'] test images")
     ap.add_argument("--attacks", nargs="*", default=None, choices=tuple(LARGE["attacks"]))
     ap.add_argument("--network-seed", type=int, default=0)
     ap.add_argument("--no-essential", action="store_true")
+    ap.add_argument("--control-seed", type=int, default=None, help="summarise: network of the two-network control")
     ap.add_argument("--data-root", default=None)
     args = ap.parse_args(argv)
     if pins.enabled() and not pins.active():
         argv = sys.argv[1:] if argv is None else list(argv)
         os.execve(sys.executable, [sys.executable, "-m", "ibbook.masks.large", *argv], {**os.environ, **pins.PINS})
+    if args.action == "summarise":
+        for path in save(args.chunks, control_seed=args.control_seed):
+            print("written", path)
+        return 0
     run(n_chunks=args.chunks, attacks=args.attacks, network_seed=args.network_seed,
         essential=not args.no_essential, data_root=args.data_root)
     return 0

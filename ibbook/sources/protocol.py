@@ -102,6 +102,17 @@ def id_test_power(n: int, effect: float = ID_EFFECT, cv: float = ID_CV,
     return z.cdf(effect * math.sqrt(n) / cv - z.inv_cdf(1 - alpha))
 
 
+def measured_id_power(shuffled_mean: float, shuffled_std: float, effect: float = ID_EFFECT,
+                      alpha: float = ALPHA) -> float:
+    """Power of the one-sided Z test against a run's own shuffled Ids (mean, sample std) for an
+    Id ``effect`` (relative) below the shuffled mean: ``Phi(effect * mean / std - z_(1-alpha))``.
+    Raises ValueError for a non-positive std."""
+    if not shuffled_std > 0:
+        raise ValueError(f"shuffled_std={shuffled_std!r} is not accepted; use a positive number")
+    z = NormalDist()
+    return z.cdf(effect * shuffled_mean / shuffled_std - z.inv_cdf(1 - alpha))
+
+
 def id_test_n_needed(power: float = MIN_POWER, effect: float = ID_EFFECT, cv: float = ID_CV,
                      alpha: float = ALPHA) -> int:
     """Smallest N whose :func:`id_test_power` reaches ``power``."""
@@ -372,8 +383,13 @@ def id_test(model: str, attack: str, significant: bool = True,
         z, p, n = float(m["z"]), float(m["p"]), int(m["n"])
         sig = p < ALPHA and z < 0
         power, needed = id_test_power(n, effect), id_test_n_needed(effect=effect)
-        fair = [f"N = {n} of {needed} needed for the paper's effect {effect:.1%} "
-                f"(power {power:.2f})"]
+        if "shuffled_mean" in m and "shuffled_std" in m:  # the run's own null spread
+            power = measured_id_power(float(m["shuffled_mean"]), float(m["shuffled_std"]), effect)
+            fair = [f"N = {n}; power {power:.2f} for the paper's effect {effect:.1%} against "
+                    f"this run's shuffled spread ({float(m['shuffled_std']):.2g})"]
+        else:
+            fair = [f"N = {n} of {needed} needed for the paper's effect {effect:.1%} "
+                    f"(power {power:.2f})"]
         reasons = []
         if power < MIN_POWER:
             reasons.append(f"power {power:.2f} < {MIN_POWER} at N = {n} (needs N >= {needed} "
@@ -396,6 +412,27 @@ def id_test(model: str, attack: str, significant: bool = True,
         return graded(f"Z = {z:.2f}, p = {p:.2g}, Id {float(m.get('id', math.nan)):.3g}, "
                       f"{n} pairs ({'' if sig else 'not '}significant at {ALPHA})",
                       sig == significant, "; ".join(fair), reasons)
+    return check
+
+
+def network_control(model: str, attack: str, margin: float = 3.0) -> Check:
+    """The two-network control of the Id test (ours, not in the sources): essential masks of one
+    network against adversarial masks of an independently trained twin on the same images
+    (``results["control"][attack]``), beside the same-network test
+    (``results["masks"][model][attack]``). The correlation is specific to the network (holds)
+    when the same-network test is significant and its Z lies at least ``margin`` below the
+    control's; it does not hold when the control's Z is within ``margin`` of it or below (the
+    image alone explains the correlation); inconclusive when the same-network test is not
+    significant (nothing to explain)."""
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        same, ctrl = get(r, f"masks/{model}/{attack}"), get(r, f"control/{attack}")
+        zs, zc = float(same["z"]), float(ctrl["z"])
+        ours = (f"same network Z = {zs:.2f} (N = {int(same['n'])}); twin network Z = {zc:.2f} "
+                f"(N = {int(ctrl['n'])})")
+        fair = f"shuffled baseline in both tests; margin {margin:g} in Z; 2 networks"
+        if not (float(same["p"]) < ALPHA and zs < 0):
+            return Outcome(ours, INCONCLUSIVE, fair, ("the same-network test is not significant",))
+        return graded(ours, zs <= zc - margin, fair)
     return check
 
 
@@ -486,7 +523,7 @@ def accuracies(path: str, paper: Mapping[str, float], atol: float) -> Check:
         worst = max(gaps, key=lambda m: abs(gaps[m]))
         low = [m for m in paper if gaps[m] < -ACCURACY_MARGIN]
         ok = abs(gaps[worst]) <= atol
-        reasons = [f"under-trained at this scale: " + ", ".join(
+        reasons = ["under-trained at this scale: " + ", ".join(
             f"{m} {float(acc[m]):.0%} vs {paper[m]:.0%}" for m in low)] if low else []
         fair = (f"{len(paper) - len(low)} of {len(paper)} models within "
                 f"{ACCURACY_MARGIN:.0%} of the paper")

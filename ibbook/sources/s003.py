@@ -1,8 +1,8 @@
 """003: Basile et al. 2024, relating essential and adversarial Fourier masks through the
 intrinsic dimension (Id). Tables 1-3 and the classifiers' accuracies are quoted here once; the
 intrinsic-dimension and masks chapters import them."""
-from .protocol import ALPHA, Claim, calibration, close, close_or_sign, bound, id_test, quoted, \
-    significant_z
+from .protocol import ALPHA, Claim, calibration, close, close_or_sign, bound, id_test, network_control, \
+    quoted, significant_z
 
 SOURCE = "003"
 KEY = "basile2024relating"
@@ -108,4 +108,9 @@ CLAIMS = (
     *(_id_claim(table, attack, model) for table, model in
       (("Table 2", "ResNet-20"), ("Table 2", "CCT-7"), ("Table 3", "ResNet-18 (Imagenette)"))
       for attack in ("FMN", "PGD", "DeepFool")),
+    *(Claim(f"003.control.resnet20.{attack.lower()}", SOURCE, f"Control, ResNet-20, {attack}",
+            "the correlation is the network's, not the image's: essential masks of one ResNet-20 "
+            "against adversarial masks of an independently trained twin are far less correlated "
+            "(ours, not in the paper)", ID, "A stronger null: two networks", "(not tested)",
+            network_control("ResNet-20", attack)) for attack in ("FMN", "PGD", "DeepFool")),
 )
