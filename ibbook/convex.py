@@ -7,7 +7,11 @@
 - :func:`relu_projection`: the nearest zero-loss weight of a single ReLU neuron (Theorem 5.1's w*);
 - :func:`fourier_kkt_residual`: how far a predictor is from first-order stationarity of
   ``min ||F beta||_{2/L}`` under margin constraints (deep linear conv nets, where the problem is
-  not convex and only stationarity can be checked).
+  not convex and only stationarity can be checked);
+- :func:`fourier_stationary_point`: a stationary point of that problem (exact for ``L <= 2``,
+  iteratively reweighted l1 for ``L > 2``), the limit predicted for an ``L``-layer linear conv net;
+- :func:`angle_ratio`: whether a trained direction is nearer the predicted limit than the
+  alternatives, by a margin (the check of section 5 of the implicit-bias chapter).
 
 Norm names are those of :data:`NORMS`; ``"fourier_l1"`` is ``||F w||_1`` with the unitary DFT of
 :mod:`ibbook.fourier`; :mod:`ibbook.norms` evaluates them and names their duals.
@@ -118,7 +122,9 @@ def relu_projection(X, y, w0) -> Projection:
     """Project ``w0`` onto the zero-loss set of a ReLU neuron with square loss.
 
     ``relu(<x_i, w>) = y_i`` for all i is the convex set ``{<x_i, w> = y_i if y_i > 0,
-    <x_i, w> <= 0 if y_i = 0}``; this returns ``argmin ||w - w0||`` over it.
+    <x_i, w> <= 0 if y_i = 0}``; this returns ``argmin ||w - w0||`` over it. Each row is divided
+    by its norm first (the set is unchanged), so that rows of very different sizes (as in
+    :func:`ibbook.descent.relu_fan_instance`) are all held to the solver's tolerance.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -127,6 +133,9 @@ def relu_projection(X, y, w0) -> Projection:
         raise ValueError(f"X {X.shape}, y {y.shape}, w0 {w0.shape} are not accepted; use (n, d), (n,), (d,)")
     if np.any(y < 0):
         raise ValueError(f"targets {y[y < 0][:3]} are not accepted; a ReLU neuron only outputs values >= 0")
+    size = np.linalg.norm(X, axis=1)
+    size[size == 0] = 1.0
+    X, y = X / size[:, None], y / size
     w = cp.Variable(X.shape[1])
     pos = y > 0
     constraints = []
@@ -171,3 +180,78 @@ def fourier_kkt_residual(beta, X, y, depth: int, support_tol: float = 1e-2,
     t_real = np.concatenate([target.real, target.imag])
     _, res = nnls(A_real, t_real)
     return float(res / np.linalg.norm(t_real))
+
+
+def fourier_stationary_point(X, y, depth: int, *, iters: int = 300, tol: float = 1e-11) -> np.ndarray:
+    """A first-order stationary point of ``min ||F beta||_{2/L} s.t. y_n <x_n, beta> >= 1``
+    (lecture, Theorem 3.2; Gunasekar et al. 2018): the direction an ``L = depth``-layer linear
+    convolutional network is predicted to converge to. Returns ``beta`` (d,), minimum margin 1.
+
+    ``depth = 1``: ``min ||beta||_2`` (the unitary DFT keeps the l2 norm); ``depth = 2``: the convex
+    ``min ||F beta||_1``, both exact. ``depth >= 3`` (``p = 2 / depth < 1``, not convex):
+    iteratively reweighted l1 (Candes, Wakin and Boyd 2008), started from the ``depth = 2``
+    solution: each round solves ``min sum_k c_k |[F beta]_k|`` under the constraints with
+    ``c_k = (|b_k| + eps max|b|)^(p - 1)``, ``b`` the previous spectrum, halving ``eps`` down to
+    ``1e-12``; it stops when ``beta`` changes by less than ``tol`` (relative). A fixed point with
+    ``eps -> 0`` meets the KKT conditions of :func:`fourier_kkt_residual`. Raises ``ValueError``
+    on bad shapes, labels or depth and ``RuntimeError`` when the data are not separable.
+    """
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth={depth!r} is not accepted; use an integer >= 1")
+    X, y = _check_data(X, y)
+    if depth == 1:
+        c = min_norm_classifier(X, y, "l2")
+        return c.w / c.margin
+    start = min_norm_classifier(X, y, "fourier_l1")
+    beta = start.w / start.margin
+    if depth == 2:
+        return beta
+    p = 2.0 / depth
+    d = X.shape[1]
+    k = np.arange(d)
+    angle = 2 * np.pi * np.outer(k, k) / d
+    C, S = np.cos(angle) / np.sqrt(d), np.sin(angle) / np.sqrt(d)
+    w = cp.Variable(d)
+    weight = cp.Parameter(d, nonneg=True)
+    modulus = cp.norm(cp.vstack([C @ w, S @ w]), 2, axis=0)  # |[F w]_k|
+    problem = cp.Problem(cp.Minimize(weight @ modulus), [cp.multiply(y, X @ w) >= 1])
+    eps = 0.1
+    for _ in range(iters):
+        b = np.abs(np.fft.fft(beta, norm="ortho"))
+        weight.value = (b + eps * b.max()) ** (p - 1)
+        _solve(problem, f"reweighted l1 step for depth {depth}")
+        change = np.linalg.norm(w.value - beta) / np.linalg.norm(beta)
+        beta = w.value
+        if eps <= 1e-12 and change < tol:
+            break
+        eps = max(eps / 2, 1e-12)
+    return beta / np.min(y * (X @ beta))
+
+
+#: :func:`angle_ratio` below this: the direction is nearer the right candidate than every wrong one.
+SEPARATION = 0.5
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    cos = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    return float(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def angle_ratio(beta, candidates, right) -> float:
+    """``angle(beta, right) / min over the wrong candidates of angle(right, wrong)``.
+
+    ``candidates`` maps names (any keys, e.g. the depth L) to predictors (d,) (only their
+    directions count); ``right`` names the one theory predicts. Below :data:`SEPARATION` = 1/2,
+    ``beta`` lies in a cone around the right candidate that holds no wrong one, and is nearer the
+    right one than each wrong one by the triangle inequality for angles
+    (``angle(beta, wrong) >= angle(right, wrong) - angle(beta, right)``). The right candidate
+    scores 0, a wrong candidate at least 1. Raises ``ValueError`` when ``right`` is not a
+    candidate or there is no other one.
+    """
+    if right not in candidates or len(candidates) < 2:
+        raise ValueError(f"right={right!r} with candidates {list(candidates)} is not accepted; name one of "
+                         "at least two candidates")
+    beta = np.asarray(beta, dtype=float)
+    ref = np.asarray(candidates[right], dtype=float)
+    gap = min(_angle(ref, np.asarray(v, dtype=float)) for k, v in candidates.items() if k != right)
+    return _angle(beta, ref) / gap

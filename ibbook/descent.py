@@ -15,7 +15,11 @@ the same path as gradient flow, just much faster in the late, slow phase.
 
 The second half runs gradient descent and gradient flow (an ODE solver) for a single ReLU neuron
 ``relu(<x, w>)`` with the square loss, batched over random instances: :func:`relu_neuron_loss`,
-:func:`relu_neuron_grad`, :func:`relu_neuron_gd`, :func:`relu_neuron_flow`.
+:func:`relu_neuron_grad`, :func:`relu_neuron_gd`, :func:`relu_neuron_flow`. For Theorem 5.1 of
+the lecture (Vardi and Shamir 2021): :func:`relu_neuron_gd_watched` also follows the distance to a
+zero-loss weight along the run (the proof's invariant: it never increases),
+:func:`distance_increase` measures the same along a recorded path, and :func:`relu_fan_instance`
+builds the instances on which the theorem's factor 2 is nearly reached (:func:`fan_ratio_limit`).
 
 Used by: implicit-bias theory chapter (GD on separable data, one ReLU neuron), attacks chapter
 (implicit robustness of steepest descent).
@@ -153,8 +157,12 @@ def relu_neuron_gd(X, y, w0, *, lr: float, steps: int) -> np.ndarray:
     return w
 
 
-def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
-    """Gradient flow ``dw/dt = -grad L(w)`` of one instance up to time ``t_end`` (scipy LSODA)."""
+def relu_neuron_flow_path(X, y, w0, t_end: float, rtol: float = 1e-10,
+                          atol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient flow ``dw/dt = -grad L(w)`` of one instance (``X`` (n, d), ``y`` (n,), ``w0`` (d,))
+    up to time ``t_end`` by scipy's LSODA (stiff-capable): the solver's times (T,) and the weights
+    there (T, d), from ``w0`` at time 0 to the end. Raises ``ValueError`` on a batch of several
+    instances and ``RuntimeError`` when the solver fails."""
     X, y, w0 = _batch(X, y, w0)
     if X.shape[0] != 1:
         raise ValueError(f"a batch of {X.shape[0]} instances is not accepted; pass one instance")
@@ -162,4 +170,137 @@ def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 
                     method="LSODA", rtol=rtol, atol=atol)
     if not sol.success:
         raise RuntimeError(f"gradient flow failed: {sol.message}")
-    return sol.y[:, -1]
+    return sol.t, sol.y.T
+
+
+def relu_neuron_flow(X, y, w0, t_end: float, rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
+    """Gradient flow ``dw/dt = -grad L(w)`` of one instance up to time ``t_end`` (scipy LSODA):
+    the weight at ``t_end``, shape (d,). See :func:`relu_neuron_flow_path`."""
+    return relu_neuron_flow_path(X, y, w0, t_end, rtol, atol)[1][-1]
+
+
+# Theorem 5.1: the proof's invariant, and the instances on which its factor 2 is nearly reached.
+
+#: Relative round-off allowed when checking that a distance never increases: a step may show an
+#: increase of ``||w_t - w*||`` up to this fraction of the starting distance (float64 arithmetic on
+#: weights of size ~1 leaves ~1e-16); anything larger breaks the invariant of Theorem 5.1's proof.
+DIST_ROUND_OFF = 1e-12
+
+
+@dataclass(frozen=True)
+class WatchedRun:
+    """Gradient descent on a batch of ReLU neurons, watched against reference weights ``w_ref``.
+
+    ``w`` (B, d): the last iterate; ``dist0`` (B,): ``||w_0 - w_ref||``; ``max_increase`` (B,):
+    the largest one-step increase of ``||w_t - w_ref||`` over the run divided by ``dist0``
+    (negative when the distance decreased at every step); ``fixed_active`` (B,): whether the
+    points with ``<x_i, w_t> > 0`` were exactly those with ``y_i > 0`` at every step, first and
+    last included (then the run is plain least squares on the positive points).
+    """
+
+    w: np.ndarray
+    dist0: np.ndarray
+    max_increase: np.ndarray
+    fixed_active: np.ndarray
+
+
+def relu_neuron_gd_watched(X, y, w0, w_ref, *, lr: float, steps: int) -> WatchedRun:
+    """:func:`relu_neuron_gd` (the same iterates, bit for bit) that also follows, at every step,
+    the distance of ``w_t`` to ``w_ref`` (B, d) and which points are active.
+
+    Section 2 of the implicit-bias chapter (Theorem 5.1): with ``w_ref`` a zero-loss weight, the
+    proof shows ``<grad L(w), w - w_ref> >= ||r||^2`` (``r`` the residuals of the active points), so
+    a step ``lr <= 2 / ||X||_2^2`` never increases the distance; ``max_increase`` above
+    :data:`DIST_ROUND_OFF` breaks that invariant. Shapes as in :func:`relu_neuron_loss`; raises
+    ``ValueError`` on a bad ``lr``, ``steps`` or shapes.
+    """
+    if not lr > 0 or isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"lr={lr!r}, steps={steps!r} are not accepted; use lr > 0 and an integer steps >= 1")
+    X, y, w = _batch(X, y, w0)
+    w_ref = np.asarray(w_ref, dtype=float)
+    if w_ref.size != w.size:
+        raise ValueError(f"w_ref of shape {w_ref.shape} is not accepted; use the shape of w0 {w.shape}")
+    w_ref = w_ref.reshape(w.shape)
+    w = w.copy()
+    positive = y > 0
+    dist0 = np.linalg.norm(w - w_ref, axis=1)
+    prev, worst = dist0.copy(), np.full(len(w), -np.inf)
+    fixed = np.ones(len(w), dtype=bool)
+    for _ in range(int(steps)):
+        z = np.einsum("bnd,bd->bn", X, w)
+        fixed &= ((z > 0) == positive).all(1)
+        w -= lr * np.einsum("bnd,bn->bd", X, (np.maximum(z, 0.0) - y) * (z > 0))
+        dist = np.linalg.norm(w - w_ref, axis=1)
+        worst = np.maximum(worst, dist - prev)
+        prev = dist
+    fixed &= ((np.einsum("bnd,bd->bn", X, w) > 0) == positive).all(1)
+    return WatchedRun(w=w, dist0=dist0, max_increase=worst / dist0, fixed_active=fixed)
+
+
+def distance_increase(path, w_ref) -> float:
+    """Largest increase of ``||w_t - w_ref||`` between consecutive rows of ``path`` (T, d), divided
+    by the first distance: <= :data:`DIST_ROUND_OFF` when the distance never increases (Theorem
+    5.1's invariant), positive when it does. Raises ``ValueError`` on fewer than two rows or a
+    path starting at ``w_ref``."""
+    path = np.asarray(path, dtype=float)
+    if path.ndim != 2 or len(path) < 2:
+        raise ValueError(f"a path of shape {path.shape} is not accepted; use (T, d) with T >= 2")
+    dist = np.linalg.norm(path - np.asarray(w_ref, dtype=float), axis=1)
+    if dist[0] == 0:
+        raise ValueError("a path starting at w_ref is not accepted; the increase is relative to the first distance")
+    return float(np.diff(dist).max() / dist[0])
+
+
+@dataclass(frozen=True)
+class FanInstance:
+    """One ReLU-neuron instance of :func:`relu_fan_instance`: data ``X`` (m+1, 3), targets ``y``
+    (m+1,), start ``w0`` (3,), the nearest zero-loss weight ``w_star`` (3,), and a time ``t_end``
+    by which gradient flow has settled."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w0: np.ndarray
+    w_star: np.ndarray
+    t_end: float
+
+
+def relu_fan_instance(m: int, scale_step: float = 0.01, gap: float = 0.05) -> FanInstance:
+    """An instance on which gradient flow ends nearly twice as far as the nearest zero-loss weight.
+
+    Theorem 5.1's bound ``||w(inf) - w(0)|| <= 2 ||w* - w(0)||`` is the triangle inequality after
+    the invariant "``||w(t) - w*||`` never increases"; it is tight only if the flow circles
+    ``w*`` at a constant distance and ends opposite ``w(0)``. This builds such a flow in the plane
+    ``w_3 = 1``: ``x_0 = e_3`` with ``y_0 = 1`` (its residual is 0 from the start and stays 0), and
+    ``m`` points with ``y_k = 0`` whose lines ``<x_k, w> = 0`` fan out around ``w* = e_3`` at the
+    angles ``theta_k = k Delta``, ``Delta = (pi - gap) / m``:
+    ``x_k = scale_step^((k-1)/2) (sin theta_k, -cos theta_k, 0)``. From ``w0 = (1, 0, 1)`` every
+    fan point is active; with ``scale_step << 1`` the k-th acts ``1 / scale_step`` times more
+    slowly than the one before, so the flow projects ``w`` on the lines one after the other, each
+    projection turning it by ``Delta`` about ``w*`` and shrinking its distance by ``cos Delta``.
+    It ends at the angle ``pi - gap`` (the zero-loss cone is ``[pi - gap, pi + Delta]``), at the
+    distance ``cos(Delta)^m`` from ``w*``, and :func:`fan_ratio_limit` gives the ratio, which tends
+    to 2 as ``m`` grows. ``w*`` is ``e_3``: both edges of the cone are more than 90 degrees from
+    ``w0``'s angle 0. Raises ``ValueError`` unless ``m >= 2``, ``0 < scale_step <= 1`` and
+    ``0 < gap < pi / 2``.
+    """
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+        raise ValueError(f"m={m!r} is not accepted; use an integer m >= 2")
+    if not 0 < scale_step <= 1 or not 0 < gap < np.pi / 2:
+        raise ValueError(f"scale_step={scale_step!r}, gap={gap!r} are not accepted; use 0 < scale_step <= 1 "
+                         "and 0 < gap < pi / 2")
+    theta = (np.pi - gap) / m * np.arange(1, m + 1)
+    size = scale_step ** (np.arange(m) / 2)
+    fan = np.stack([np.sin(theta), -np.cos(theta), np.zeros(m)], axis=1) * size[:, None]
+    X = np.vstack([[0.0, 0.0, 1.0], fan])
+    y = np.zeros(m + 1)
+    y[0] = 1.0
+    return FanInstance(X=X, y=y, w0=np.array([1.0, 0.0, 1.0]), w_star=np.array([0.0, 0.0, 1.0]),
+                       t_end=1e3 / scale_step ** (m - 1))
+
+
+def fan_ratio_limit(m: int, gap: float = 0.05) -> float:
+    """``||w(inf) - w(0)|| / ||w* - w(0)||`` on :func:`relu_fan_instance` in the limit
+    ``scale_step -> 0`` (one projection after the other): ``|1 + c e^{-i gap}|`` with
+    ``c = cos((pi - gap) / m)^m``; below 2, and tending to 2 as ``m`` grows and ``gap`` shrinks."""
+    c = np.cos((np.pi - gap) / m) ** m
+    return float(np.sqrt(1 + c ** 2 + 2 * c * np.cos(gap)))

@@ -7,7 +7,8 @@
   (SReLU) expansion ``f = int d(b) srelu_b(x) db`` with ``d(b) = w sum_{n>=0} f''(b - n w)``:
   :func:`srelu`, :func:`srelu_coefficients`, :func:`expand`, :class:`GaussianMixture` (smooth test
   functions with a closed-form Fourier transform), :func:`srelu_norm_fourier` (the corrected
-  version of the lecture's boxed formula) and :func:`lecture_boxed_formula` (as printed);
+  version of the lecture's boxed formula), :func:`lecture_boxed_formula` (as printed) and
+  :func:`expansion_errors` (all the checks of eqs. 6-14 on one test function);
 - total curvature ``int |f''|`` of a function sampled on a grid and of the linear spline through
   data points (its minimum over interpolants): :func:`total_curvature`,
   :func:`spline_total_curvature`, :func:`linear_spline`.
@@ -237,6 +238,46 @@ def lecture_boxed_formula(fhat: Callable[[np.ndarray], np.ndarray], w: float, n_
 def l2_norm_sq(values, grid) -> float:
     """``int |g|^2`` of samples ``values`` on ``grid`` (trapezoid rule)."""
     return float(np.trapz(np.abs(np.asarray(values)) ** 2, np.asarray(grid, dtype=float)))
+
+
+def expansion_errors(g: GaussianMixture, w: float, n_terms: int, beta, x) -> dict[str, float]:
+    """The checks of eqs. 6-14 on one test function ``g`` (section 3 of the implicit-bias chapter).
+
+    ``beta`` (evenly spaced, 1-D) is the grid of the expansions, ``x`` (1-D) where ``f`` is rebuilt;
+    ``w`` the saturation width and ``n_terms`` the ``N`` of :func:`srelu_coefficients`. Returns:
+
+    - ``"relu error"``, ``"srelu error"``, ``"srelu error, eq. 14 as printed"``: largest
+      ``|expansion - f|`` on ``x`` with ``c = f''``, the corrected ``d`` and the printed ``1/w``;
+    - ``"|f''|^2 rel. error"``: Parseval for ``f''`` (``int k^4 |f^|^2 dk / 2 pi`` on
+      ``[-60, 60]``) against direct integration on ``[beta_0, beta_end + N w]``;
+    - ``"|d|^2 rel. error"``: the corrected boxed formula (:func:`srelu_norm_fourier`) against
+      direct integration of ``d^2`` on that range (the support of the truncated ``d``);
+    - ``"box as printed / |d|^2"`` (:func:`lecture_boxed_formula`) and ``"|d|^2 / |f''|^2"``.
+
+    With ``N w`` beyond the support of ``f``, the first two errors and the relative errors are at
+    quadrature level; a wrong constant in ``d`` shows in ``"srelu error"``.
+    """
+    beta = np.asarray(beta, dtype=float)
+    x = np.asarray(x, dtype=float)
+    f_true = g(x)
+    d_ok = srelu_coefficients(g.d2, beta, w, n_terms)
+    d_lec = srelu_coefficients(g.d2, beta, w, n_terms, factor="1/w")
+    wide = np.linspace(beta[0], beta[-1] + n_terms * w, 40_001)  # support of the truncated d
+    direct_d = l2_norm_sq(srelu_coefficients(g.d2, wide, w, n_terms), wide)
+    direct_c = l2_norm_sq(g.d2(wide), wide)
+    kk = np.linspace(-60, 60, 400_001)
+    fourier_c = np.trapz(kk ** 4 * np.abs(g.fourier(kk)) ** 2, kk) / (2 * np.pi)
+    fourier_d = srelu_norm_fourier(g.fourier, w, n_terms)
+    boxed = lecture_boxed_formula(g.fourier, w, n_terms)
+    return {
+        "relu error": float(np.abs(expand(x, beta, g.d2(beta)) - f_true).max()),
+        "srelu error": float(np.abs(expand(x, beta, d_ok, "srelu", w) - f_true).max()),
+        "srelu error, eq. 14 as printed": float(np.abs(expand(x, beta, d_lec, "srelu", w) - f_true).max()),
+        "|f''|^2 rel. error": float(abs(fourier_c - direct_c) / direct_c),
+        "|d|^2 rel. error": float(abs(fourier_d - direct_d) / direct_d),
+        "box as printed / |d|^2": float(abs(boxed) / direct_d),
+        "|d|^2 / |f''|^2": float(direct_d / direct_c),
+    }
 
 
 # --------------------------------------------------------------------------- total curvature

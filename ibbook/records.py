@@ -133,6 +133,22 @@ def flatten_results(results: Mapping[str, Any], prefix: str = "") -> dict[str, s
     return out
 
 
+def side_by_side(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, "pd.DataFrame"]:
+    """Results of several runs (name -> nested results) as one table per top-level section, rows
+    the flattened keys within it (:func:`flatten_results`), columns the runs; a key a run lacks is
+    shown as "-". For the *Larger runs* sections: short, whole tables instead of one long one."""
+    import pandas as pd
+
+    flat = {name: flatten_results(r) for name, r in runs.items()}
+    sections: dict[str, dict[str, dict[str, str]]] = {}
+    for name, rows in flat.items():
+        for key, text in rows.items():
+            section, _, item = key.partition(": ")
+            sections.setdefault(section, {}).setdefault(item or section, {})[name] = text
+    return {sec: pd.DataFrame.from_dict(rows, orient="index").reindex(columns=list(runs)).fillna("-")
+            for sec, rows in sections.items()}
+
+
 #: Below this, a residual or relative error of float64 arithmetic is round-off: its digits depend
 #: on the CPU's kernels, so it is shown as a bound.
 ROUND_OFF = 1e-12

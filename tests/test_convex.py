@@ -100,3 +100,21 @@ def test_fourier_kkt_residual_detects_stationarity():
         convex.fourier_kkt_residual(l2, X, y, depth=0)
     with pytest.raises(ValueError, match="misclassifies"):
         convex.fourier_kkt_residual(-l2, X, y, depth=1)
+
+
+def test_relu_projection_holds_rows_of_very_different_sizes_to_the_tolerance():
+    # the same zero-loss set with one row scaled by 1e-40: the projection must not change
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4, 6))
+    y = np.array([1.0, 0.0, 0.0, 2.0])
+    w0 = rng.standard_normal(6)
+    p = convex.relu_projection(X, y, w0)
+    scaled = X.copy()
+    scaled[1] *= 1e-40
+    assert np.allclose(convex.relu_projection(scaled, y, w0).w, p.w, atol=1e-7)
+
+
+def test_fourier_stationary_point_bad_depth_is_named():
+    X, y = np.ones((3, 4)), np.array([1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="depth=0 is not accepted"):
+        convex.fourier_stationary_point(X, y, 0)

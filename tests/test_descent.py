@@ -95,3 +95,19 @@ def test_relu_neuron_inputs_are_validated():
         descent.relu_neuron_gd(X, y, w0, lr=0, steps=3)
     with pytest.raises(ValueError, match="a batch of 2 instances"):
         descent.relu_neuron_flow(X, y, w0, 1.0)
+
+
+def test_flow_path_starts_at_w0_and_ends_at_the_flow():
+    X, y, w0 = _relu_instances(1)
+    t, path = descent.relu_neuron_flow_path(X[0], y[0], w0[0], 5.0)
+    assert t[0] == 0 and t[-1] == pytest.approx(5.0) and path.shape == (len(t), 15)
+    assert np.array_equal(path[0], w0[0])
+    assert np.array_equal(path[-1], descent.relu_neuron_flow(X[0], y[0], w0[0], 5.0))
+
+
+def test_watched_run_validates_its_input():
+    X, y, w0 = _relu_instances(2)
+    with pytest.raises(ValueError, match="steps=0"):
+        descent.relu_neuron_gd_watched(X, y, w0, w0, lr=0.1, steps=0)
+    with pytest.raises(ValueError, match="w_ref of shape \\(2, 3\\) is not accepted"):
+        descent.relu_neuron_gd_watched(X, y, w0, w0[:, :3], lr=0.1, steps=1)

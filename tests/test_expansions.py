@@ -111,3 +111,19 @@ def test_total_curvature_of_splines_and_its_minimality():
     assert E.total_curvature(grid, other) > 5.5
     with pytest.raises(ValueError, match="strictly increasing"):
         E.total_curvature(np.array([0.0, 0.0, 1.0]), np.zeros(3))
+
+
+def test_expansion_errors_pass_the_corrected_formulas_and_catch_the_printed_ones():
+    g = E.random_gaussian_mixture(3, seed=100)
+    beta = np.linspace(-10, 10, 4001)
+    x = np.linspace(-6, 6, 61)
+    w = 0.5
+    err = E.expansion_errors(g, w, int(np.ceil(20 / w)), beta, x)
+    assert err["relu error"] < 1e-4 and err["srelu error"] < 1e-4
+    assert err["|f''|^2 rel. error"] < 1e-6 and err["|d|^2 rel. error"] < 1e-6
+    # the printed eq. 14 (1/w instead of w) and the printed box are off by far more
+    assert err["srelu error, eq. 14 as printed"] > 1e-2
+    assert abs(err["box as printed / |d|^2"] - 1) > 0.1
+    # too few terms (N w well inside the support of f) leave f(x) - f(x - N w): caught
+    short = E.expansion_errors(g, w, 4, beta, x)
+    assert short["srelu error"] > 1e-2

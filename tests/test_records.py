@@ -61,3 +61,11 @@ def test_round_off_residuals_are_shown_as_a_bound():
     assert records.bound(2e-7, tol=1e-6) == "< 1e-06"
     rows = records.flatten_results({"leak": 1.06e-16, "gap": 9.38e-7, "zero": 0.0})
     assert rows == {"leak": "< 1e-12", "gap": "9.38e-07", "zero": "0"}
+
+
+def test_side_by_side_gives_one_whole_table_per_section():
+    t = records.side_by_side({"small": {"accuracy": {"a": 0.5, "b": 0.25}, "n": 3},
+                              "medium": {"accuracy": {"a": 0.75}}})
+    assert list(t) == ["accuracy", "n"]
+    assert t["accuracy"].loc["b", "medium"] == "-" and t["accuracy"].loc["a", "medium"] == "0.75"
+    assert list(t["n"].columns) == ["small", "medium"] and t["n"].loc["n", "small"] == "3"

@@ -8,6 +8,8 @@ Linear networks whose end-to-end predictor ``<beta, x>`` is what the theory talk
   by an inner product, so ``beta = w_1 * w_2 * ... * w_L`` (circular convolution) and
   ``F beta = d^{(L-1)/2} prod_l F w_l`` with the unitary DFT (Gunasekar et al. 2018, Fig. b).
 
+:func:`linear_network` builds either family by name (section 5 of the implicit-bias chapter).
+
 Non-linear networks:
 
 - :class:`ShallowReLU`: one hidden ReLU layer ``f(x) = m^{-1/2} sum_j a_j relu(<w_j, x> + b_j)``
@@ -77,6 +79,20 @@ class CircularConvLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x @ self.beta()
+
+
+#: The linear network families of :func:`linear_network`.
+LINEAR_KINDS = ("FC", "conv")
+
+
+def linear_network(kind: str, d: int, depth: int, init_scale: float = 1.0, seed: int = 0) -> nn.Module:
+    """A depth-``depth`` linear network on ``d`` inputs: ``kind="FC"`` is :class:`DeepLinearFC`,
+    ``"conv"`` is :class:`CircularConvLinear` (both expose ``beta()``, shape (d,)). Raises
+    ``ValueError`` for another kind or a bad size."""
+    if kind not in LINEAR_KINDS:
+        raise ValueError(f"kind={kind!r} is not accepted; use one of {', '.join(map(repr, LINEAR_KINDS))}")
+    cls = DeepLinearFC if kind == "FC" else CircularConvLinear
+    return cls(d, depth, init_scale=init_scale, seed=seed)
 
 
 class ShallowReLU(nn.Module):

@@ -36,7 +36,10 @@ CLAIMS = (
           bound(("svm/arc_worst_angle", "<", 0.01), ("svm/gd_worst_angle", "<", 0.2))),
     Claim("000.thm5.1", SOURCE, "Thm 5.1", "one ReLU neuron: ||w(inf)-w(0)|| at most twice the "
           "distance to the nearest zero-loss weight", IB, _S2, "||w(inf)-w(0)|| <= 2 ||w*-w(0)||",
-          bound(("relu_neuron/max_ratio", "<=", 2 + 1e-6), ("relu_neuron/ode_gap", "<", 1e-2))),
+          bound(("relu_neuron/max_ratio", "<=", 2 + 1e-6), ("relu_neuron/ode_gap", "<", 1e-2),
+                ("relu_neuron/min_ratio", ">=", 1 - 1e-6), ("relu_neuron/max_dist_increase", "<", 1e-12),
+                ("relu_neuron/fan_max_ratio", "<=", 2 + 1e-6), ("relu_neuron/fan_max_ratio", ">", 1.9),
+                ("relu_neuron/fan_max_dist_increase", "<", 1e-12))),
     Claim("000.remark5.1", SOURCE, "Remark 5.1", "GD does not always find w* (the bias is not a "
           "function of w)", IB, _S2, "\"it can be expressed approximately, within a factor of 2\"",
           bound(("relu_neuron/ratio_above_1", ">", 0))),
@@ -60,10 +63,13 @@ CLAIMS = (
           "min int |f''| interpolant",
           bound(("spline/rich_max_ratio", "<", 1.05), ("spline/kernel_min_ratio", ">", 1.5))),
     Claim("000.thm3.2", SOURCE, "Thm 3.2 (Gunasekar et al.)", "linear FC -> min l2; 2-layer "
-          "linear conv -> min Fourier-l1 (KKT for 3 layers)", IB, _S5, "min ||F w||_{2/L}",
+          "linear conv -> min Fourier-l1; 3 layers -> an l_{2/3} stationary point (each nearer "
+          "its own candidate than the others)", IB, _S5, "min ||F w||_{2/L}",
           bound(("conv/fc_worst_1_minus_cos", "<", 1e-4),
                 ("conv/conv2_worst_1_minus_cos", "<", 5e-3),
-                ("conv/conv2_worst_gap_ratio", "<", 0.25), ("conv/conv3_worst_kkt", "<", 0.05))),
+                ("conv/conv2_worst_gap_ratio", "<", 0.25),
+                *((f"conv/worst_angle_ratio/{m}", "<", 0.5) for m in
+                  ("FC L=1", "FC L=2", "FC L=3", "conv L=2", "conv L=3")))),
     Claim("000.lemma1", SOURCE, "Lemma 1", "the constraint set of a k-class linear classifier is "
           "a polytope (projection = QP)", AT, "Attacks and the geometry of the target region",
           "Omega = {x : A^T x <= b}", bound(("lemma1_qp_excess", "<=", 1e-6))),
