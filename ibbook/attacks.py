@@ -28,6 +28,21 @@ under APGD-CE or the standard AutoAttack, l-infinity or l2).
 Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
 :func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
 
+Lemma 2.1 from its definition (no dual-norm formula): :func:`robust_radius_by_attack` (the
+robust radius with the worst perturbation found by projected gradient ascent on the ball,
+:func:`ibbook.norms.ball_support`) and :func:`robust_classifier_by_attacks` (problem (4) by
+constraint generation, with a certified bracket on its optimum); the older
+:func:`maximally_robust_classifier` solves (4) through the lemma's own reformulation.
+
+The attacks chapter's experiments, one function each, returning what the chapter tabulates:
+:func:`check_target_regions` (Lemma 1), :func:`check_closed_forms` (Theorems 2 and 6, FGSM,
+DeepFool on linear classifiers), :func:`check_deepfool` (a ReLU network on
+:func:`half_moons`), :func:`check_erfc` and :func:`check_feller_bound` (eq. 3.60, Theorem 7
+over a range of levels), :func:`check_lemma21` and :func:`foolbox_vs_radius` (Lemma 2.1),
+:func:`steepest_descent_robustness` (Corollary 1), :func:`check_fourier_dual` and
+:func:`fourier_robustness` (Corollary 2); :func:`check_table` and :func:`runs_table` turn
+numbers into the reader's tables of claim, measured value, bound and verdict.
+
 Used by: attacks chapter; the image-attack wrappers by the Fourier-bias, learning-dynamics,
 Fourier-mask and pReLU chapters.
 """
@@ -43,7 +58,7 @@ import torch
 from scipy.special import erfc
 from scipy.stats import beta as beta_dist
 
-from ibbook.norms import DUALS, LP_NORMS, dual_maximiser, vector_norm
+from ibbook.norms import DUALS, LP_NORMS, ball_support, dual_maximiser, vector_norm
 from ibbook.params import check_choice
 
 
@@ -589,3 +604,689 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
         with torch.no_grad():
             correct += int((model(xb).argmax(1) == yb).sum())
     return correct / len(x)
+
+
+# ------------------------------------------------------------------ the attacks chapter's checks
+# Each check below is one experiment of the attacks chapter, computed here so that the chapter shows
+# the call and its table; every claim's threshold is stated in the chapter (see :func:`check_table`).
+
+#: Verdicts of a theorem's numerical check (the words of :mod:`ibbook.sources.protocol`).
+VERIFIED, NOT_VERIFIED = "verified", "does not hold"
+_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal}
+
+
+def check_table(rows) -> "pd.DataFrame":
+    """A reader's table of checks from ``rows`` of ``(claim, measured, op, bound)``: one row per
+    claim with the measured number, the bound it must satisfy (``op`` one of ``<``, ``<=``, ``>``,
+    ``>=``, ``==``) and the verdict (:data:`VERIFIED` or :data:`NOT_VERIFIED`).
+
+    ``measured`` is a number, shown to 4 significant digits (round-off residuals as ``< 1e-12``,
+    see :func:`ibbook.records.bound`); the table is indexed by claim. An unknown ``op`` or an empty
+    ``rows`` is a ValueError. Used by: attacks chapter (one table per section, and the summary).
+    """
+    import pandas as pd
+
+    from ibbook.records import bound as fmt
+    rows = list(rows)
+    if not rows:
+        raise ValueError("rows is empty; give at least one (claim, measured, op, bound)")
+    out = []
+    for claim, measured, op, limit in rows:
+        check_choice("op", op, tuple(_OPS))
+        holds = bool(_OPS[op](measured, limit))
+        shown = str(measured) if isinstance(measured, (int, np.integer)) else fmt(measured, digits=4)
+        out.append({"claim": claim, "measured": shown, "bound": f"{op} {limit:g}",
+                    "verdict": VERIFIED if holds else NOT_VERIFIED})
+    return pd.DataFrame(out).set_index("claim")
+
+
+# --- Lemma 1: the target region of a k-class linear classifier
+
+def random_polygon_problem(rng: np.random.Generator, k: int = 4) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """A random k-class linear classifier in the plane, ``W`` (k, 2) and ``w0`` (k,) standard normal,
+    a target class ``t`` that owns a region (the class of a uniform point of ``[-3, 3]^2``) and a
+    point ``x0`` (2,) of ``[-3, 3]^2`` classified otherwise: ``(W, w0, t, x0)``."""
+    W, w0 = rng.standard_normal((k, 2)), rng.standard_normal(k)
+    t = int(np.argmax(W @ rng.uniform(-3, 3, 2) + w0))
+    while True:
+        x0 = rng.uniform(-3, 3, 2)
+        if int(np.argmax(W @ x0 + w0)) != t:
+            return W, w0, t, x0
+
+
+def project_onto_polytope(A: np.ndarray, b: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    """The Euclidean projection of ``x0`` (d,) onto ``{x : A^T x <= b}`` (``A`` (d, m), ``b`` (m,)):
+    the minimum-l2 attack into Lemma 1's target region, solved as a QP (cvxpy, Clarabel). An
+    empty region is a RuntimeError."""
+    import cvxpy as cp
+    x = cp.Variable(len(x0))
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(x - x0)), [A.T @ x <= b])
+    problem.solve(solver="CLARABEL")
+    if problem.status != cp.OPTIMAL:
+        raise RuntimeError(f"projection onto the polytope: solver status {problem.status!r}; is the region empty?")
+    return x.value
+
+
+@dataclass(frozen=True)
+class TargetRegionCheck:
+    """:func:`check_target_regions`' findings over ``n`` random classifiers: grid points where
+    ``A^T x <= b`` disagrees with ``argmax = t`` (``region_mismatch``), the QP projection's largest
+    constraint violation, and per classifier its distance minus the nearest grid point's
+    (``qp_excess``, (n,); <= 0 up to the solver when the QP finds the minimum)."""
+
+    n: int
+    region_mismatch: int
+    max_violation: float
+    qp_excess: np.ndarray
+
+
+def check_target_regions(n: int, rng: np.random.Generator, *, h: float = 0.02,
+                         half_width: float = 6.0) -> TargetRegionCheck:
+    """Lemma 1 on ``n`` random 4-class classifiers (:func:`random_polygon_problem`): compare
+    :func:`constraint_set`'s half-spaces with the classifier's decisions on a grid of spacing ``h``
+    over ``[-half_width, half_width]^2``, and :func:`project_onto_polytope` with the nearest grid
+    point of the region (a brute-force minimum-norm attack)."""
+    grid = np.stack(np.meshgrid(np.arange(-half_width, half_width, h),
+                                np.arange(-half_width, half_width, h)), -1).reshape(-1, 2)
+    mismatch, violation, excess = 0, 0.0, []
+    for _ in range(n):
+        W, w0, t, x0 = random_polygon_problem(rng)
+        A, b = constraint_set(W, w0, t)
+        inside = np.all(grid @ A <= b, axis=1)
+        mismatch += int(np.sum(inside != (np.argmax(grid @ W.T + w0, 1) == t)))
+        x_star = project_onto_polytope(A, b, x0)
+        violation = max(violation, float(np.max(A.T @ x_star - b)))
+        excess.append(np.linalg.norm(x_star - x0) - np.linalg.norm(grid[inside] - x0, axis=1).min())
+    return TargetRegionCheck(n=n, region_mismatch=mismatch, max_violation=max(violation, 0.0),
+                             qp_excess=np.array(excess))
+
+
+# --- closed forms for a two-class linear classifier, against cvxpy and foolbox
+
+_CP_ORD = {"l2": 2, "linf": "inf", "l1": 1}
+
+
+def solve_min_norm_attack(w: np.ndarray, w0: float, x0: np.ndarray, norm: str) -> np.ndarray:
+    """Definition 3 by a generic solver: ``argmin ||x - x0||`` in ``norm`` (l2, linf, l1) on the
+    boundary ``<w, x> + w0 = 0`` (cvxpy, Clarabel). The reference for :func:`min_norm_attack`."""
+    import cvxpy as cp
+    check_choice("norm", norm, LP_NORMS)
+    x = cp.Variable(len(x0))
+    cp.Problem(cp.Minimize(cp.norm(x - x0, _CP_ORD[norm])), [w @ x + w0 == 0]).solve(solver="CLARABEL")
+    return x.value
+
+
+def solve_max_allowable_value(w: np.ndarray, w0: float, x0: np.ndarray, y: float, eta: float, norm: str) -> float:
+    """Definition 4 by a generic solver: ``min y (<w, x> + w0)`` over ``||x - x0|| <= eta`` in
+    ``norm`` (cvxpy); the optimal value, the reference for :func:`max_allowable_attack`."""
+    import cvxpy as cp
+    check_choice("norm", norm, LP_NORMS)
+    x = cp.Variable(len(x0))
+    problem = cp.Problem(cp.Minimize(y * (w @ x + w0)), [cp.norm(x - x0, _CP_ORD[norm]) <= eta])
+    problem.solve(solver="CLARABEL")
+    return float(problem.value)
+
+
+def solve_regularization_attack(w: np.ndarray, w0: float, x0: np.ndarray, lam: float) -> np.ndarray:
+    """Definition 5 (squared l2) by a generic solver: ``argmin 0.5 ||x - x0||^2 + lam (<w, x> + w0)``
+    (cvxpy), the reference for :func:`regularization_attack` (Theorem 6)."""
+    import cvxpy as cp
+    x = cp.Variable(len(x0))
+    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(x - x0) + lam * (w @ x + w0))).solve(solver="CLARABEL")
+    return x.value
+
+
+#: The deviations :func:`check_closed_forms` measures (its ``errors`` keys), all relative except
+#: the DeepFool distance difference.
+CLOSED_FORM_KEYS = ("thm2_vs_cvxpy", "minnorm_linf_l1_vs_cvxpy", "deepfool_minus_exact", "maxallow_vs_cvxpy",
+                    "fgsm_vs_closed_form", "fgm_vs_closed_form", "thm6_vs_cvxpy")
+
+
+@dataclass(frozen=True)
+class ClosedFormCheck:
+    """Per-instance deviations of the closed forms (``errors``, keyed by :data:`CLOSED_FORM_KEYS`;
+    the l-inf/l1 and maximum-allowable entries have 2 and 3 values per instance) and ``abs_g``,
+    ``|g(x0)|`` per instance. ``fgm_vs_closed_form`` is kept only where ``|g| < saturation``; the
+    others' FGM deviations are ``fgm_saturated``."""
+
+    errors: dict[str, np.ndarray]
+    abs_g: np.ndarray
+    fgm_saturated: np.ndarray
+    saturation: float
+
+    def worst(self) -> dict[str, float]:
+        """The largest absolute deviation of each kind."""
+        return {k: float(np.max(np.abs(v))) if len(v) else 0.0 for k, v in self.errors.items()}
+
+
+def check_closed_forms(n: int, rng: np.random.Generator, *, box: float = 100.0, saturation: float = 15.0,
+                       d_range: tuple[int, int] = (2, 50)) -> ClosedFormCheck:
+    """Theorem 2, its l-inf / l1 analogues, the maximum-allowable attacks and Theorem 6 on ``n``
+    random two-class linear classifiers (``d`` uniform in ``d_range``, ``w``, ``w0``, ``x0``
+    standard normal), each against cvxpy (:func:`solve_min_norm_attack`,
+    :func:`solve_max_allowable_value`, :func:`solve_regularization_attack`), and foolbox's
+    DeepFool (l2), FGSM (l-inf) and FGM (l2) on the classifier wrapped by :func:`linear_module`
+    in the input box ``[-box, box]^d``. The FGM's softmax saturates when ``|g| >= saturation``
+    (its gradient is then below foolbox's stabilising constant); those points are reported apart."""
+    fb = foolbox()
+    fb_deepfool = fb.attacks.L2DeepFoolAttack(steps=50, overshoot=0.0)
+    fb_fgsm = fb.attacks.LinfFastGradientAttack(random_start=False)
+    fb_fgm = fb.attacks.L2FastGradientAttack(random_start=False)
+    err = {k: [] for k in CLOSED_FORM_KEYS}
+    abs_g = []
+    for _ in range(n):
+        d = int(rng.integers(d_range[0], d_range[1] + 1))
+        w, w0 = rng.standard_normal(d), float(rng.standard_normal())
+        x0 = rng.standard_normal(d)
+        g0 = w @ x0 + w0
+        abs_g.append(abs(g0))
+        y = 1.0 if g0 > 0 else -1.0
+        xs = min_norm_attack(w, w0, x0, "l2")
+        err["thm2_vs_cvxpy"].append(np.linalg.norm(xs - solve_min_norm_attack(w, w0, x0, "l2"))
+                                    / np.linalg.norm(xs - x0))
+        for p in ("linf", "l1"):
+            dist = vector_norm(min_norm_attack(w, w0, x0, p) - x0, p)
+            num = vector_norm(solve_min_norm_attack(w, w0, x0, p) - x0, p)
+            err["minnorm_linf_l1_vs_cvxpy"].append(abs(dist - num) / dist)
+        fm = foolbox_model(linear_module(w, w0), box)
+        adv, ok = foolbox_attack(fm, fb_deepfool, x0[None], [int(y > 0)])
+        if not ok.all():
+            raise RuntimeError("foolbox's DeepFool failed on a linear classifier; is the box too small?")
+        err["deepfool_minus_exact"].append(np.linalg.norm(adv[0] - x0) - np.linalg.norm(xs - x0))
+        eta = float(rng.uniform(0.05, 1.0))
+        for p in ("l2", "linf", "l1"):
+            xa = max_allowable_attack(w, x0, eta, p, y=y)
+            num = solve_max_allowable_value(w, w0, x0, y, eta, p)
+            err["maxallow_vs_cvxpy"].append(abs(y * (w @ xa + w0) - num) / (abs(num) + eta))
+        for key, att, p in (("fgsm_vs_closed_form", fb_fgsm, "linf"), ("fgm_vs_closed_form", fb_fgm, "l2")):
+            adv, _ = foolbox_attack(fm, att, x0[None], [int(y > 0)], eps=eta)
+            err[key].append(np.abs(adv[0] - max_allowable_attack(w, x0, eta, p, y=y)).max() / eta)
+        lam = float(rng.uniform(0.01, 2.0))
+        xr = regularization_attack(w, x0, lam)
+        err["thm6_vs_cvxpy"].append(np.linalg.norm(xr - solve_regularization_attack(w, w0, x0, lam))
+                                    / np.linalg.norm(xr - x0))
+    abs_g = np.array(abs_g)
+    errors = {k: np.array(v) for k, v in err.items()}
+    fgm = errors["fgm_vs_closed_form"]
+    errors["fgm_vs_closed_form"] = fgm[abs_g < saturation]
+    return ClosedFormCheck(errors=errors, abs_g=abs_g, fgm_saturated=fgm[abs_g >= saturation], saturation=saturation)
+
+
+# --- DeepFool on a small ReLU network
+
+def half_moons(n: int, rng: np.random.Generator, noise: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved half-moons in the plane: ``n`` points (n, 2) with Gaussian ``noise`` and
+    labels (n,) in {0, 1} drawn at random (class 0 the upper moon)."""
+    t = rng.uniform(0, np.pi, n)
+    lab = rng.integers(0, 2, n)
+    x = np.where(lab[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),
+                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    return x + noise * rng.standard_normal((n, 2)), lab
+
+
+def train_moons_mlp(X: np.ndarray, labels: np.ndarray, *, seed: int = 0, steps: int = 1500,
+                    lr: float = 0.01) -> torch.nn.Module:
+    """``models.MLP(2, (32, 32), 2)`` (float64) trained full-batch with Adam on the cross-entropy of
+    ``X`` (n, 2) and ``labels`` (n,) in {0, 1}; returned in eval mode with frozen parameters."""
+    from ibbook.models import MLP
+    mlp = MLP(2, (32, 32), 2, seed=seed)
+    opt = torch.optim.Adam(mlp.parameters(), lr=lr)
+    Xt, yt = torch.tensor(X), torch.tensor(labels)
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(mlp(Xt), yt).backward()
+        opt.step()
+    mlp.eval()
+    for p in mlp.parameters():
+        p.requires_grad_(False)
+    return mlp
+
+
+def _first_crossing(model: torch.nn.Module, x: np.ndarray, label: int, angles: np.ndarray,
+                    radii: np.ndarray) -> np.ndarray:
+    """Per ray direction (angle), the smallest of ``radii`` at which ``model``'s class differs from
+    ``label`` (inf where it never does)."""
+    dirs = np.stack([np.cos(angles), np.sin(angles)], 1)
+    pts = x + radii[:, None, None] * dirs[None]
+    with torch.no_grad():
+        cls = model(torch.tensor(pts.reshape(-1, 2))).argmax(1).numpy()
+    flip = cls.reshape(len(radii), len(angles)) != label
+    return np.where(flip.any(0), radii[flip.argmax(0)], np.inf)
+
+
+def exhaustive_min_distance(model: torch.nn.Module, x: np.ndarray, label: int, *, n_angles: int = 360,
+                            r_max: float = 2.5, n_radii: int = 500, refine: int = 3) -> float:
+    """The l2 distance from ``x`` (2,) to ``model``'s decision boundary by exhaustive search: the
+    first class change along ``n_angles`` rays (radius steps ``r_max / n_radii``), refined around
+    the ``refine`` best rays (angle steps a tenth of the coarse ones, about 1000 radius steps up to
+    the coarse minimum + 0.01). Good to its resolution; inf if no ray up to ``r_max`` crosses."""
+    angles = np.linspace(0, 2 * np.pi, n_angles, endpoint=False)
+    coarse = _first_crossing(model, x, label, angles, np.linspace(0, r_max, n_radii + 1)[1:])
+    if not np.isfinite(coarse.min()):
+        return float("inf")
+    best = angles[np.argsort(coarse)[:refine]]
+    fine_ang = (best[:, None] + np.linspace(-1, 1, 21)[None] * (angles[1] - angles[0])).ravel()
+    fine_rad = np.linspace(0, coarse.min() + 0.01, 1001)[1:]
+    return float(_first_crossing(model, x, label, fine_ang, fine_rad).min())
+
+
+@dataclass(frozen=True)
+class DeepFoolCheck:
+    """:func:`check_deepfool` per attacked point: ``ours`` (foolbox's conventions) and ``plain``
+    (Corollary 1) :class:`DeepFoolResult`, foolbox's adversarial points ``fb_adv`` (m, 2) and
+    success ``fb_ok``, and the exhaustive minimum distance ``ray_min`` (m,)."""
+
+    X: np.ndarray
+    ours: list
+    plain: list
+    fb_adv: np.ndarray
+    fb_ok: np.ndarray
+    ray_min: np.ndarray
+
+    @property
+    def gap_to_foolbox(self) -> float:
+        """Largest coordinate difference between our iteration and foolbox's."""
+        return float(np.abs(np.array([r.x for r in self.ours]) - self.fb_adv).max())
+
+    @property
+    def fb_norms(self) -> np.ndarray:
+        return np.linalg.norm(self.fb_adv - self.X, axis=1)
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """Foolbox DeepFool's perturbation norm over the exhaustive minimum, per point."""
+        return self.fb_norms / self.ray_min
+
+
+def check_deepfool(model: torch.nn.Module, X: np.ndarray, labels: np.ndarray, *, box: float = 100.0,
+                   steps: int = 50) -> DeepFoolCheck:
+    """Attack ``model`` (two logits, float64) at the points ``X`` (m, 2) of class ``labels`` three
+    ways: foolbox's ``L2DeepFoolAttack(overshoot=0.02)`` in ``[-box, box]^2``,
+    :func:`deepfool_two_class` with foolbox's conventions (``overshoot=0.02``, ``extra=1e-4``) and
+    plain (both zero), with ``g`` the logit difference; and search the true minimum distance
+    (:func:`exhaustive_min_distance`)."""
+    fb = foolbox()
+
+    def g(x):
+        out = model(x[None])[0]
+        return out[1] - out[0]
+
+    fm = fb.PyTorchModel(model, bounds=(-box, box))
+    fb_adv, fb_ok = foolbox_attack(fm, fb.attacks.L2DeepFoolAttack(steps=steps, overshoot=0.02), X, labels)
+    ours = [deepfool_two_class(g, x, steps=steps, overshoot=0.02, extra=1e-4) for x in X]
+    plain = [deepfool_two_class(g, x, steps=steps) for x in X]
+    ray_min = np.array([exhaustive_min_distance(model, x, lab) for x, lab in zip(X, labels)])
+    return DeepFoolCheck(X=np.asarray(X), ours=ours, plain=plain, fb_adv=fb_adv, fb_ok=fb_ok, ray_min=ray_min)
+
+
+# --- random noise: eq. (3.60) and Theorem 7 over a range of levels
+
+def noise_tail_counts(w: np.ndarray, eps, n_samples: int, rng: np.random.Generator,
+                      chunk: int = 20_000_000) -> np.ndarray:
+    """Like :func:`noise_success_mc`, for several levels at once: over the same ``n_samples``
+    draws ``r ~ N(0, I_d)``, the number of draws with ``(1/d) <w, r> >= eps_k`` for each entry
+    of ``eps`` ((K,) array; returns (K,) ints)."""
+    w = _vec(w)
+    eps = np.atleast_1d(np.asarray(eps, dtype=float))
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples={n_samples!r} is not accepted; use an integer >= 1")
+    rows = max(1, chunk // w.size)
+    hits, done = np.zeros(len(eps), dtype=np.int64), 0
+    while done < n_samples:
+        m = min(rows, n_samples - done)
+        mean = rng.standard_normal((m, w.size)) @ w / w.size
+        hits += np.count_nonzero(mean[:, None] >= eps[None, :], axis=0)
+        done += m
+    return hits
+
+
+def check_erfc(ds, eps: float, n_samples: int, rng: np.random.Generator) -> "pd.DataFrame":
+    """eq. (3.60) against Monte Carlo for ``w = 1`` at each dimension of ``ds``: columns ``mc``
+    (frequency of ``mean(r) >= eps`` in ``n_samples`` draws), ``erfc`` (:func:`erfc_prediction`)
+    and ``z`` (their difference in binomial standard errors, with the error floored at ``1/n``),
+    indexed by ``d``."""
+    import pandas as pd
+    rows = []
+    for d in ds:
+        k = noise_success_mc(np.ones(int(d)), eps, n_samples, rng)
+        p = float(erfc_prediction(int(d), eps))
+        se = max(np.sqrt(p * (1 - p) / n_samples), 1 / n_samples)
+        rows.append({"d": int(d), "mc": k / n_samples, "erfc": p, "z": abs(k / n_samples - p) / se})
+    return pd.DataFrame(rows).set_index("d")
+
+
+def check_feller_bound(ds, ts, n_samples: int, rng: np.random.Generator, *, alpha: float = 1e-3,
+                       bound: Callable[[np.ndarray, float], float] | None = None) -> "pd.DataFrame":
+    """Theorem 7 at every dimension ``d`` of ``ds`` and every level ``t`` of ``ts``.
+
+    For each ``d`` draw ``w ~ N(0, I_d)`` and estimate ``P[(1/d) <w, r> >= eps]`` at
+    ``eps = t ||w|| / d`` (so that ``t`` is the level in standard deviations of the average) from
+    the same ``n_samples`` draws (:func:`noise_tail_counts`). One row per ``(d, t)``: the count,
+    the frequency ``p``, its one-sided Clopper-Pearson bounds ``lower`` / ``upper`` at a
+    simultaneous level ``1 - alpha`` (Bonferroni: ``alpha / (len(ds) len(ts))`` per row), the
+    theorem's ``bound`` (default :func:`feller_bound`; pass another function of ``(w, eps)`` to
+    test a wrong one), the exact Gaussian tail ``exact = P[Z >= t]``, and ``holds``: ``lower <=
+    bound``, i.e. the data do not refute the bound at that row. ``ts`` must be positive.
+    """
+    import pandas as pd
+    from scipy.stats import norm as normal
+    bound = feller_bound if bound is None else bound
+    ts = np.asarray(ts, dtype=float)
+    if ts.ndim != 1 or ts.size == 0 or not np.all(ts > 0):
+        raise ValueError(f"ts={ts!r} is not accepted; use a non-empty 1-D array of levels t > 0")
+    per_row = alpha / (len(ds) * len(ts))
+    rows = []
+    for d in ds:
+        w = rng.standard_normal(int(d))
+        eps = ts * np.linalg.norm(w) / int(d)
+        counts = noise_tail_counts(w, eps, n_samples, rng)
+        for t, e, k in zip(ts, eps, counts):
+            k = int(k)
+            lower, upper = binomial_lower(k, n_samples, per_row), binomial_upper(k, n_samples, per_row)
+            b = float(bound(w, float(e)))
+            rows.append({"d": int(d), "t": float(t), "count": k, "p": k / n_samples, "lower": lower,
+                         "upper": upper, "bound": b, "exact": float(normal.sf(t)), "holds": lower <= b})
+    return pd.DataFrame(rows)
+
+
+# --- Lemma 2.1: problem (4) solved from its definition
+
+def _worst_unit_perturbations(w: np.ndarray, norm: str) -> dict[float, tuple[np.ndarray, float]]:
+    """Per class ``c`` in {+1, -1}: the unit-ball direction ``u`` that lowers ``c <w, u>`` the most
+    and that largest drop ``-c <w, u>``, from the inner maximisation :func:`ibbook.norms.ball_support`
+    (projected gradient ascent on the ball; no dual-norm formula)."""
+    return {c: ball_support(-c * w, norm) for c in (1.0, -1.0)}
+
+
+def robust_radius_by_attack(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, norm: str) -> np.ndarray:
+    """Per point, the largest ``eps`` such that no ``||delta|| <= eps`` (``norm``) changes the sign of
+    ``y_i (<w, x_i + delta> + b)``, from the definition: the worst perturbation of the unit ball is
+    found by :func:`ibbook.norms.ball_support` (projected gradient ascent) and scaled, since the
+    ball of radius ``eps`` is ``eps`` times the unit ball. Negative for misclassified points.
+    ``X`` (n, d), ``y`` (n,) in {-1, +1}. Lemma 2.1 says it equals :func:`robust_radius`."""
+    check_choice("norm", norm, LP_NORMS)
+    w, X, y = _vec(w), np.atleast_2d(np.asarray(X, dtype=float)), np.asarray(y, dtype=float)
+    drops = _worst_unit_perturbations(w, norm)
+    drop = np.where(y > 0, drops[1.0][1], drops[-1.0][1])
+    return y * (X @ w + b) / drop
+
+
+@dataclass(frozen=True)
+class RobustByAttacks:
+    """:func:`robust_classifier_by_attacks`' answer to problem (4): a classifier ``(w, b)`` (``w``
+    in the box ``||w||_inf <= 1``) that withstands every perturbation of size below ``radius``
+    (certified by the inner maximisation), and ``upper``: at that size a finite set of ``cuts``
+    perturbations (unit-ball directions, per class) already defeats every linear classifier, so
+    the optimum of (4) lies in ``[radius, upper]``. ``lps``: linear programs solved."""
+
+    w: np.ndarray
+    b: float
+    radius: float
+    upper: float
+    lps: int
+    cuts: int
+
+
+def _robust_lp(X: np.ndarray, y: np.ndarray, eps: float, cuts: dict[float, list], bias: bool):
+    """The finite relaxation of problem (4) at radius ``eps``: ``max t`` over ``(w, b, t, s_+, s_-)``
+    with ``||w||_inf <= 1``, ``y_i (<w, x_i> + b) + eps s_c >= t`` for the points of class ``c`` and
+    ``s_c <= c <w, u>`` for every found direction ``u`` of class ``c`` (the perturbation
+    ``delta = eps u``). Returns ``(w, b, t)``. HiGHS, tolerances 1e-10."""
+    from scipy.optimize import linprog
+    n, d = X.shape
+    nv = d + 4  # w, b, t, s_+, s_-
+    top = np.zeros((n, nv))
+    top[:, :d] = -y[:, None] * X
+    top[:, d] = -y if bias else 0.0
+    top[:, d + 1] = 1.0
+    top[y > 0, d + 2] = -eps
+    top[y < 0, d + 3] = -eps
+    blocks = [top]
+    for c, col in ((1.0, d + 2), (-1.0, d + 3)):
+        U = np.array(cuts[c])
+        blk = np.zeros((len(U), nv))
+        blk[:, :d] = -c * U
+        blk[:, col] = 1.0
+        blocks.append(blk)
+    A = np.vstack(blocks)
+    cost = np.zeros(nv)
+    cost[d + 1] = -1.0
+    bounds = [(-1.0, 1.0)] * d + [(None, None) if bias else (0.0, 0.0)] + [(None, None)] * 3
+    res = linprog(cost, A_ub=A, b_ub=np.zeros(len(A)), bounds=bounds, method="highs",
+                  options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+    if res.status != 0:
+        raise RuntimeError(f"the relaxed robust LP failed: {res.message}")
+    return res.x[:d], float(res.x[d]), float(res.x[d + 1])
+
+
+def robust_classifier_by_attacks(X: np.ndarray, y: np.ndarray, norm: str, *, bias: bool = True,
+                                 rtol: float = 1e-6, max_lps: int = 3000) -> RobustByAttacks:
+    """Solve Lemma 2.1's problem (4), ``max eps s.t. y_i (<w, x_i + delta> + b) > 0 for all i and
+    all ||delta|| <= eps``, from its definition, without the lemma's dual-norm step.
+
+    Robust optimisation by constraint generation: a linear program over ``(w, b)`` sees only the
+    perturbations found so far (:func:`_robust_lp`, ``w`` kept in a box since (4) does not change
+    when ``(w, b)`` is scaled); after each LP the inner maximisation (projected gradient ascent on
+    the ``norm`` ball, :func:`ibbook.norms.ball_support`) finds, per class, the perturbation that
+    hurts the LP's classifier most, which joins the LP. Two certified bounds result:
+
+    - *lower*: the robust radius of every LP classifier, by definition
+      (:func:`robust_radius_by_attack`); the best is ``radius``;
+    - *upper*: a radius at which the LP's best margin is <= 0: no linear classifier withstands
+      even the finitely many perturbations found (and at the start, half the smallest ``norm``
+      distance between opposite labels, where two points can be moved onto each other).
+
+    The radius tried next is the best certified one (a Newton / Dinkelbach step on the LP's
+    margin, which is convex and decreasing in the radius), or just above it, ``(1 + rtol / 2)``
+    times, to certify the upper bound; it stops when ``upper - radius <= rtol * upper`` or after
+    ``max_lps`` LPs (the bracket is then wider; the caller checks it). ``X`` (n, d), labels ``y``
+    (n,) in {-1, +1} of both classes; ``norm`` an l_p norm. Not separable: RuntimeError.
+    """
+    check_choice("norm", norm, LP_NORMS)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"X {X.shape}, y {y.shape} are not accepted; use X (n, d) and labels y in {{-1, +1}}")
+    pos, neg = X[y > 0], X[y < 0]
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("labels of a single class are not accepted; use both -1 and +1")
+    d = X.shape[1]
+    upper = float(vector_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
+    radius, best = 0.0, None
+    cuts = {1.0: [np.zeros(d)], -1.0: [np.zeros(d)]}
+    eps, lps = 0.0, 0
+    while upper - radius > rtol * upper and lps < max_lps:
+        w, b, t_ub = _robust_lp(X, y, eps, cuts, bias)
+        lps += 1
+        drops = _worst_unit_perturbations(w, norm)
+        for c in (1.0, -1.0):
+            cuts[c].append(drops[c][0])
+        drop = np.where(y > 0, drops[1.0][1], drops[-1.0][1])
+        margins = y * (X @ w + b)
+        t_lb = float(np.min(margins - eps * drop))  # the LP classifier's true robust margin at eps
+        if np.all(drop > 0) and float(np.min(margins / drop)) > radius:
+            radius, best = float(np.min(margins / drop)), (w, b)
+        if t_ub <= 0:
+            upper = min(upper, eps)
+            eps = radius
+        elif t_lb > 0 and t_ub - t_lb <= 0.1 * t_lb:
+            eps = radius  # near-optimal at eps: move to its certified radius
+        elif t_ub <= 0.25 * rtol * eps * float(np.max(drop)):
+            eps = radius * (1 + rtol / 2)  # margin ~ 0 here: try to certify just above
+    if best is None:
+        raise RuntimeError("no robust classifier found; are the data linearly separable?")
+    return RobustByAttacks(w=best[0], b=float(best[1]), radius=radius, upper=upper, lps=lps,
+                           cuts=len(cuts[1.0]) + len(cuts[-1.0]))
+
+
+def check_lemma21(X: np.ndarray, y: np.ndarray, norm: str, *, margin_norm: str | None = None,
+                  rtol: float = 1e-7) -> dict:
+    """Lemma 2.1 on one data set for perturbations in ``norm``: problem (4) solved from its
+    definition (:func:`robust_classifier_by_attacks`, a certified bracket ``[eq4 lower, eq4 upper]``)
+    against the lemma's closed forms, the max-margin value (5) and ``1 / min ||w||`` (6) with
+    ``w`` measured in ``margin_norm`` (default: the dual of ``norm``, as the lemma says; another
+    norm tests a wrong closed form), both with bias (cvxpy).
+
+    Returns a row: the norms, the bracket, ``eq5``, ``eq6``, ``eq4 gap`` (the larger relative
+    distance of the bracket's ends from (5)), ``eq6 gap`` (that of (6)), ``deviation`` (the
+    larger of the two), ``LPs`` (of the solve of (4)), and the exact attack of
+    :func:`max_allowable_attack` on the max-margin classifier at ``(1 -+ 1e-6)`` times its margin:
+    ``flips below`` (must be 0) and ``flips above`` (must be >= 1)."""
+    from ibbook.convex import max_margin_classifier, min_norm_classifier
+    q = DUALS[norm] if margin_norm is None else margin_norm
+    rob = robust_classifier_by_attacks(X, y, norm, rtol=rtol)
+    mm = max_margin_classifier(X, y, q, bias=True)
+    mn = min_norm_classifier(X, y, q, bias=True)
+    ref = mm.margin
+    eq4_gap = max(abs(rob.radius - ref), abs(rob.upper - ref)) / ref
+    eq6_gap = abs(mn.margin - ref) / ref
+    row = {"perturbation": norm, "w-norm": q, "eq4 lower": rob.radius, "eq4 upper": rob.upper,
+           "eq5": ref, "eq6": mn.margin, "eq4 gap": eq4_gap, "eq6 gap": eq6_gap,
+           "deviation": max(eq4_gap, eq6_gap), "LPs": rob.lps}
+    flips = []
+    for f in (1 - 1e-6, 1 + 1e-6):
+        adv = np.array([max_allowable_attack(mm.w, x, f * ref, norm, y=yi) for x, yi in zip(X, y)])
+        flips.append(int(np.sum(np.sign(adv @ mm.w + mm.b) != y)))
+    row["flips below"], row["flips above"] = flips
+    return row
+
+
+def foolbox_vs_radius(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, norm: str, *,
+                      box: float = 100.0) -> dict:
+    """Foolbox's minimum-norm attack for ``norm`` (l2: DeepFool without overshoot; linf, l1: FMN,
+    100 steps) on the linear classifier ``(w, b)`` at the points ``X`` with labels ``y`` in
+    {-1, +1}: its success rate and the smallest and largest ratio of its perturbation's norm to
+    the exact robust radius (:func:`robust_radius`; a ratio below 1 would beat the theory)."""
+    fb = foolbox()
+    attack = {"l2": fb.attacks.L2DeepFoolAttack(steps=50, overshoot=0.0),
+              "linf": fb.attacks.LInfFMNAttack(steps=100), "l1": fb.attacks.L1FMNAttack(steps=100)}[norm]
+    rad = robust_radius(w, X, y, norm, b)
+    adv, ok = foolbox_attack(foolbox_model(linear_module(w, b), box), attack, X, (np.asarray(y) > 0).astype(int))
+    ratio = vector_norm(adv - X, norm) / rad
+    return {"perturbation": norm, "success": float(ok.mean()), "min ratio": float(ratio.min()),
+            "max ratio": float(ratio.max())}
+
+
+# --- implicit robustness of steepest descent, Fourier robustness of linear conv nets
+
+def steepest_descent_robustness(X: np.ndarray, y: np.ndarray, lrs, *, steps: int) -> tuple[list[dict], dict]:
+    """Corollary 1 (steepest descent) on one data set: for each geometry ``g`` of ``lrs`` (a
+    mapping geometry -> step size, geometries l2, linf, l1), run normalised steepest descent
+    (:func:`ibbook.descent.steepest_descent`, no bias) for ``steps`` steps and measure its margin
+    in its own norm over the max-margin optimum (:func:`ibbook.convex.max_margin_classifier`) and
+    its smallest robust radius against l2, linf and l1 perturbations (:func:`robust_radius`).
+    Returns one row per geometry (``geometry``, ``margin / max margin``, ``<p> radius``) and the
+    final weights per geometry."""
+    from ibbook.convex import margin, max_margin_classifier
+    from ibbook.descent import steepest_descent
+    rows, ws = [], {}
+    for geo, lr in lrs.items():
+        tr = steepest_descent(X, y, geometry=geo, lr=lr, steps=steps, normalised=True, n_records=2)
+        ws[geo] = tr.w[-1]
+        opt = max_margin_classifier(X, y, geo).margin
+        rows.append({"geometry": geo, "margin / max margin": margin(ws[geo], X, y, geo) / opt,
+                     **{f"{p} radius": robust_radius(ws[geo], X, y, p).min() for p in LP_NORMS}})
+    return rows, ws
+
+
+def check_fourier_dual(n: int, rng: np.random.Generator, *, n_solver: int = 30, n_random: int = 200) -> dict:
+    """The Fourier dual-norm identity of Corollary 2 on ``n`` random ``w`` (d uniform in 2..32):
+    :func:`fourier_linf_attack`'s ``delta`` reaches ``<w, delta> = ||F w||_1`` with
+    ``||F delta||_inf = 1`` (``identity``: the larger relative error), the inverse DFT of the phase
+    is real (``imag_part``), a convex solver's supremum over ``||F delta||_inf <= 1`` agrees on the
+    first ``n_solver`` (``solver_gap``), and none of ``n_random`` random feasible ``delta`` per
+    ``w`` exceeds it (``random_above``)."""
+    import cvxpy as cp
+    id_err, imag, sup_gap, above = [], [], [], 0
+    for i in range(n):
+        d = int(rng.integers(2, 33))
+        w = rng.standard_normal(d)
+        c = np.fft.fft(w, norm="ortho")
+        imag.append(np.abs(np.fft.ifft(np.exp(1j * np.angle(c)), norm="ortho").imag).max())
+        delta = fourier_linf_attack(w, 1.0)
+        fw1 = np.abs(c).sum()
+        id_err.append(max(abs(w @ delta - fw1) / fw1, abs(np.abs(np.fft.fft(delta, norm="ortho")).max() - 1)))
+        R = rng.standard_normal((n_random, d))
+        R /= np.abs(np.fft.fft(R, norm="ortho", axis=1)).max(1, keepdims=True)
+        above += int(np.sum(np.abs(R @ w) > fw1 * (1 + 1e-12)))
+        if i < n_solver:
+            k = np.arange(d)
+            ang = 2 * np.pi * np.outer(k, k) / d
+            C, S = np.cos(ang) / np.sqrt(d), np.sin(ang) / np.sqrt(d)
+            dv = cp.Variable(d)
+            prob = cp.Problem(cp.Maximize(w @ dv), [cp.norm(cp.vstack([C @ dv, S @ dv]), 2, axis=0) <= 1])
+            prob.solve(solver="CLARABEL")
+            sup_gap.append(abs(prob.value - fw1) / fw1)
+    return {"identity": float(max(id_err)), "imag_part": float(max(imag)), "solver_gap": float(max(sup_gap)),
+            "random_above": above, "n_solver": len(sup_gap)}
+
+
+def fourier_robustness(X: np.ndarray, y: np.ndarray, *, seed: int, steps: int, lr: float = 0.05) -> tuple[list[dict], dict]:
+    """Corollary 2 on one data set: train a two-layer linear circular conv net and a two-layer
+    linear FC net (:func:`ibbook.train.fit_exp_loss`, ``step="arc"``) and compare their end-to-end
+    predictors, and the min-``||F w||_1`` and min-l2 classifiers, by cosine to the min-``||F w||_1``
+    classifier and by Fourier-l-inf and l2 robust radius over the optimum. The exact
+    Fourier-l-inf attack at ``(1 -+ 1e-6)`` times a predictor's radius must flip no point / at
+    least one (``flips below`` / ``flips above``). Returns one row per predictor and the
+    predictors (conv, fc, min ||F.||_1, min l2)."""
+    from ibbook.convex import min_norm_classifier
+    from ibbook.models import CircularConvLinear, DeepLinearFC
+    from ibbook.train import fit_exp_loss
+    d = X.shape[1]
+    ref_f = min_norm_classifier(X, y, "fourier_l1")
+    ref_2 = min_norm_classifier(X, y, "l2")
+    betas = {}
+    for name, net in (("conv", CircularConvLinear(d, 2, seed=seed)), ("fc", DeepLinearFC(d, 2, seed=seed))):
+        fit_exp_loss(net, X, y, steps=steps, lr=lr, step="arc", n_records=2)
+        betas[name] = net.beta().detach().numpy()
+    betas["min ||F.||_1"], betas["min l2"] = ref_f.w, ref_2.w
+    rows = []
+    for name, b in betas.items():
+        rf = robust_radius(b, X, y, "fourier_linf")
+        flips = []
+        for f in (1 - 1e-6, 1 + 1e-6):
+            adv = np.array([max_allowable_attack(b, x, f * rf.min(), "fourier_linf", y=yi) for x, yi in zip(X, y)])
+            flips.append(int(np.sum(np.sign(adv @ b) != y)))
+        rows.append({"predictor": name,
+                     "cos to min ||F.||_1": b @ ref_f.w / np.linalg.norm(b) / np.linalg.norm(ref_f.w),
+                     "Fourier-linf radius / optimum": rf.min() / ref_f.margin,
+                     "l2 radius / optimum": robust_radius(b, X, y, "l2").min() / ref_2.margin,
+                     "flips below": flips[0], "flips above": flips[1]})
+    return rows, betas
+
+
+def runs_table(checks, runs) -> "pd.DataFrame":
+    """The chapter's checks applied to the stored results of several runs, side by side.
+
+    ``checks``: rows ``(claim, key, op, bound, needs)``, ``key`` a path ``"a/b"`` into a run's
+    results (as in :mod:`ibbook.sources.protocol`), ``needs`` ``None`` or a key that only a run
+    made with the current form of the check has (older runs show ``"older check"``);
+    ``runs``: run name -> results mapping. Columns: the bound, then per run its measured
+    number and verdict (:data:`VERIFIED`, :data:`NOT_VERIFIED`, ``"not recorded"`` or ``"older
+    check"``). Used by: attacks chapter (the full-scale run beside this one)."""
+    import pandas as pd
+
+    from ibbook.records import bound as fmt
+
+    def get(results, path):
+        for part in path.split("/"):
+            if not isinstance(results, dict) or part not in results:
+                return None
+            results = results[part]
+        return results
+
+    out = []
+    for claim, key, op, limit, needs in checks:
+        check_choice("op", op, tuple(_OPS))
+        row = {"claim": claim, "bound": f"{op} {limit:g}"}
+        for name, results in runs.items():
+            value = get(results, key)
+            if needs is not None and get(results, needs) is None:
+                row[name], row[f"{name}: verdict"] = "-", "older check"
+            elif value is None:
+                row[name], row[f"{name}: verdict"] = "-", "not recorded"
+            else:
+                row[name] = fmt(value, digits=4)
+                row[f"{name}: verdict"] = VERIFIED if bool(_OPS[op](value, limit)) else NOT_VERIFIED
+        out.append(row)
+    return pd.DataFrame(out).set_index("claim")

@@ -89,11 +89,13 @@ CLAIMS = (
     Claim("000.thm7", SOURCE, "Thm 7", "random noise succeeds with probability bounded by the "
           "erfc expression", AT, "Random noise is a poor attack",
           "P[(1/d) sum w_j r_j >= eps] <= erfc bound",
-          bound(("noise_erfc_max_z", "<", 4.5), ("feller_lower_over_bound_max", "<=", 1.0))),
+          bound(("noise_erfc_max_z", "<", 4.5), ("feller_lower_over_bound_max", "<=", 1.0),
+                ("feller_pairs", ">=", 50))),
     Claim("000.lemma2.1", SOURCE, "Lemma 2.1", "the max-margin linear classifier is the most "
           "robust (dual norm)", AT,
           "Dual norms: the most robust linear classifier is the max-margin one",
-          "equivalent problems (Ben-Tal et al.)", bound(("lemma21_max_rel_dev", "<", 1e-5))),
+          "equivalent problems (Ben-Tal et al.)", bound(("lemma21_max_rel_dev", "<", 1e-5),
+                                                              ("lemma21_bracket_width_max", "<", 1e-5))),
     Claim("000.cor1-steepest", SOURCE, "Corollary 1 (steepest descent)", "steepest descent "
           "w.r.t. a norm converges to the classifier most robust in the dual norm", AT,
           "Implicit robustness of steepest descent", "converges to max-margin, Thm 3.1",
