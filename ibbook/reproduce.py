@@ -39,7 +39,6 @@ Used by: the README's "Reproducing everything" section and ``tests/test_reproduc
 from __future__ import annotations
 
 import argparse
-import ast
 import functools
 import hashlib
 import json
@@ -73,28 +72,17 @@ def toc_chapters(root: Path = PROJECT_ROOT) -> list[str]:
     return [n for n in names if (root / "chapters" / f"{n}.ipynb").exists()]
 
 
-def _scales_literal(notebook: Path) -> ast.Dict:
-    """The ``SCALES = {...}`` dict node of a chapter's code cells (parsed, not run)."""
-    for cell in json.loads(Path(notebook).read_text())["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] != "code" or "SCALES" not in src:
-            continue
-        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        for node in ast.walk(ast.parse("\n".join(lines))):
-            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
-                    and any(isinstance(t, ast.Name) and t.id == "SCALES" for t in node.targets)):
-                return node.value
-    raise ValueError(f"{Path(notebook).name} defines no SCALES = {{...}} literal")
-
-
 def notebook_scales(notebook: Path) -> tuple[str, ...]:
-    """The scale names of a chapter's ``SCALES = {...}`` literal, read without running it."""
-    return tuple(ast.literal_eval(k) for k in _scales_literal(notebook).keys)
+    """The scale names of a chapter (its notebook's stem) in :data:`ibbook.scales.SCALES`."""
+    return tuple(notebook_scale_values(notebook))
 
 
 def notebook_scale_values(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The whole ``SCALES`` literal of a chapter (settings per scale), read without running it."""
-    return ast.literal_eval(_scales_literal(notebook))
+    """The settings per scale of a chapter (its notebook's stem), from :mod:`ibbook.scales`, the
+    module the chapter itself reads; ValueError naming a chapter that has none."""
+    from . import scales
+
+    return scales.of(Path(notebook).stem)
 
 
 def plan(chapters: Sequence[str] | None, scale: str, *, root: Path = PROJECT_ROOT) -> list[str]:

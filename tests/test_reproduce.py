@@ -167,3 +167,14 @@ def test_mask_chapter_flops_count_every_classifier():
     small = dict(_scale="small", adv_steps=2, ft_epochs=1, n_robust=16)
     full = dict(_scale="full", adv_steps=7, ft_epochs=20, n_robust=1000)
     assert reproduce._masks_flops(full) > 1e3 * reproduce._masks_flops(small) > 1e3 * 1e12
+
+
+def test_scales_live_in_one_module_that_every_chapter_reads():
+    from ibbook import scales
+
+    for ch in reproduce.toc_chapters():
+        src = (ROOT / "chapters" / f"{ch}.ipynb").read_text()
+        assert f'SCALES = scales.SCALES[\\"{ch}\\"]' in src, ch  # JSON-escaped quotes
+        assert "small" in scales.of(ch)
+    with pytest.raises(ValueError, match="chapter='nope' is not accepted"):
+        scales.of("nope")

@@ -1,0 +1,249 @@
+"""Settings per scale of every chapter, in one place: the chapters read them
+(``SCALES = scales.SCALES["<chapter>"]``) and so does :mod:`ibbook.reproduce` (planning, estimates),
+without parsing notebook source.
+
+Each entry maps a scale name (``small`` is what CI runs; ``medium``, ``large``, ``full`` where a
+chapter has them) to the keyword settings :func:`ibbook.params.setup` checks and the chapter uses.
+Values are plain literals (numbers, strings, tuples, None), so a run record can store them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+SCALES: dict[str, dict[str, dict[str, Any]]] = {}
+
+SCALES["attacks"] = {
+    "small": {"n_linear": 100, "n_polygon": 100, "n_deepfool": 40,
+              "mc_samples": 200_000, "n_lemma": 6, "n_fourier_id": 200,
+              "faghri_n": 20, "faghri_ratios": (0.5, 1, 2, 4),
+              "faghri_instances": 1, "sd_steps": 20_000,
+              "n_conv": 2, "conv_steps": 5_000},
+    "full": {"n_linear": 500, "n_polygon": 500, "n_deepfool": 200,
+             "mc_samples": 1_000_000, "n_lemma": 30, "n_fourier_id": 1000,
+             "faghri_n": 20, "faghri_ratios": (0.5, 1, 2, 4, 8),
+             "faghri_instances": 3, "sd_steps": 40_000,
+             "n_conv": 6, "conv_steps": 10_000},
+}
+
+SCALES["data"] = {  # n_stats: images per split in the statistics (None: all)
+    "small": {"n_stats": 2000, "per_class": 4, "imagenette_stats_px": 64},
+    "full": {"n_stats": None, "per_class": 4, "imagenette_stats_px": 224},
+}
+
+SCALES["fourier_bias"] = {
+    "small": {
+        "n_train": 1000,
+        "epochs": 2,
+        "n_test": 500,
+        "n_attack": 32,
+        "pgd_steps": 8,
+        "pgd_rel_step": 0.3,
+        "fc_width": 512,
+        "channels": 8,
+        "alpha_models": "conv",
+        "big_models": False,
+        "big_width": 8,
+        "vit_dim": 32,
+        "vit_depth": 2,
+        "sweep_channels": 8,
+        "kernels": (3, 9, 32),
+        "depths": (1, 2, 3),
+    },
+    "full": {
+        "n_train": 50000,
+        "epochs": 40,
+        "n_test": 10000,
+        "n_attack": 500,
+        "pgd_steps": 1000,
+        "pgd_rel_step": 0.1,
+        "fc_width": 2700,
+        "channels": 32,
+        "alpha_models": "conv, local",
+        "big_models": True,
+        "big_width": 64,
+        "vit_dim": 192,
+        "vit_depth": 6,
+        "sweep_channels": 32,
+        "kernels": (3, 5, 9, 17, 32),
+        "depths": (1, 2, 3, 4),
+    },
+    "medium": {
+        "n_train": 3000,
+        "epochs": 4,
+        "n_test": 1000,
+        "n_attack": 48,
+        "pgd_steps": 20,
+        "pgd_rel_step": 0.15,
+        "fc_width": 1024,
+        "channels": 16,
+        "alpha_models": "conv, local",
+        "big_models": True,
+        "big_width": 16,
+        "vit_dim": 64,
+        "vit_depth": 4,
+        "sweep_channels": 16,
+        "kernels": (3, 5, 9, 17, 32),
+        "depths": (1, 2, 3),
+    },
+}
+
+SCALES["fourier_masks"] = {
+    "small": {"n_eval": 2000, "n_eval_cct": 500, "n_param": 16,
+              "ft_epochs": 1, "adv_eps": 0.01, "adv_steps": 2,
+              "n_robust": 16},
+    "medium": {"n_eval": 3000, "n_eval_cct": 500, "n_param": 32,
+               "ft_epochs": 1, "adv_eps": 0.01, "adv_steps": 2,
+               "n_robust": 48},
+    "full": {"n_eval": 10000, "n_eval_cct": 10000, "n_param": 500,
+             "ft_epochs": 20, "adv_eps": 0.031, "adv_steps": 7,
+             "n_robust": 1000},
+}
+
+SCALES["implicit_bias"] = {
+    "small": {"svm_instances": 8, "gd_steps": 100_000, "arc_steps": 10_000,
+              "relu_instances": 200, "relu_steps": 40_000, "ode_instances": 5,
+              "fan_sizes": (2, 4, 8, 16, 32, 64),
+              "expansion_instances": 10, "spline_datasets": 3,
+              "spline_width": 200, "spline_steps": 40_000,
+              "conv_instances": 3, "conv_steps": 20_000},
+    "full": {"svm_instances": 30, "gd_steps": 300_000, "arc_steps": 30_000,
+             "relu_instances": 1000, "relu_steps": 40_000, "ode_instances": 20,
+             "fan_sizes": (2, 4, 8, 16, 32, 64),
+             "expansion_instances": 40, "spline_datasets": 10,
+             "spline_width": 200, "spline_steps": 80_000,
+             "conv_instances": 10, "conv_steps": 40_000},
+}
+
+SCALES["intrinsic_dim"] = {
+    "small": {
+        "n_known": 1000,
+        "known_dims": (1, 2, 5, 10, 20),
+        "n_spiral": 2000,
+        "n_shuffles": 50,
+        "calib_n": (250, 1000),
+        "calib_dims": (2, 6, 12),
+        "calib_pairs": 40,
+        "calib_shuffles": 20,
+        "power_noise": (0.001, 0.01, 0.03, 0.1),
+        "power_pairs": 10,
+    },
+    # the synthetic parts as at small; the masks chapter's medium mask sets
+    "medium": {
+        "n_known": 1000,
+        "known_dims": (1, 2, 5, 10, 20),
+        "n_spiral": 2000,
+        "n_shuffles": 50,
+        "calib_n": (250, 1000),
+        "calib_dims": (2, 6, 12),
+        "calib_pairs": 40,
+        "calib_shuffles": 20,
+        "power_noise": (0.001, 0.01, 0.03, 0.1),
+        "power_pairs": 10,
+    },
+    "full": {
+        "n_known": 4000,
+        "known_dims": (1, 2, 5, 10, 20),
+        "n_spiral": 5000,
+        "n_shuffles": 50,
+        "calib_n": (250, 1000, 4000),
+        "calib_dims": (2, 6, 12),
+        "calib_pairs": 200,
+        "calib_shuffles": 50,
+        "power_noise": (0.001, 0.01, 0.03, 0.1),
+        "power_pairs": 50,
+    },
+}
+
+SCALES["learning_dynamics"] = {
+    "small": {
+        "n_train": 4000,
+        "epochs": 6,
+        "width": 8,
+        "lr": 0.05,
+        "lr_drops": (),
+        "snapshots": (0, 1, 2, 3, 4, 5, 6),
+        "n_test": 1000,
+        "n_attack": 64,
+        "pgd_steps": 20,
+        "n_fmn": 32,
+        "fmn_steps": 30,
+        "df_steps": 8,
+        "df_candidates": 6,
+        "n_paths": 32,
+        "n_points": 12,
+    },
+    "medium": {
+        "n_train": 10000,
+        "epochs": 10,
+        "width": 8,
+        "lr": 0.05,
+        "lr_drops": (7,),
+        "snapshots": (0, 1, 2, 3, 4, 6, 8, 10),
+        "n_test": 2000,
+        "n_attack": 128,
+        "pgd_steps": 50,
+        "n_fmn": 64,
+        "fmn_steps": 60,
+        "df_steps": 20,
+        "df_candidates": 10,
+        "n_paths": 64,
+        "n_points": 16,
+    },
+    "full": {
+        "n_train": 50000,
+        "epochs": 40,
+        "width": 64,
+        "lr": 0.1,
+        "lr_drops": (20, 30),
+        "snapshots": (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30, 35, 40),
+        "n_test": 10000,
+        "n_attack": 1000,
+        "pgd_steps": 1000,
+        "n_fmn": 1000,
+        "fmn_steps": 100,
+        "df_steps": 50,
+        "df_candidates": 10,
+        "n_paths": 500,
+        "n_points": 32,
+    },
+}
+
+SCALES["prelu"] = {
+    "small": {"dim": 100, "width": 50, "n_train": 400, "n_test": 200,
+              "ks": (4, 8, 16, 32), "alphas": (0.02, 0.05), "ps": (1, 3),
+              "init": 1e-6, "gf_steps": 3000, "gf_lr": 0.5,
+              "ddn_steps": 200,
+              "mnist_ps": (1, 2, 3, 4), "mnist_width": 256,
+              "mnist_epochs": 30, "mnist_seeds": 2, "n_attack": 300,
+              "attack": "apgd-ce", "apgd_steps": 20,
+              "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
+    "medium": {"dim": 200, "width": 100, "n_train": 1000, "n_test": 400,
+               "ks": (4, 8, 16, 32, 64), "alphas": (0.02, 0.05),
+               "ps": (1, 3, 4), "init": 1e-6, "gf_steps": 5000,
+               "gf_lr": 0.5, "ddn_steps": 300,
+               "mnist_ps": (1, 2, 3, 4), "mnist_width": 500,
+               "mnist_epochs": 30, "mnist_seeds": 3, "n_attack": 1000,
+               "attack": "apgd-ce", "apgd_steps": 100,
+               "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
+    "full": {"dim": 1000, "width": 2000, "n_train": 20000, "n_test": 2000,
+             "ks": (4, 8, 16, 32, 64, 128), "alphas": (0.02, 0.05, 0.1),
+             "ps": (1, 2, 3, 4), "init": 1e-7, "gf_steps": 20000,
+             "gf_lr": 0.5, "ddn_steps": 1000,
+             "mnist_ps": (1, 2, 3, 4), "mnist_width": 500,
+             "mnist_epochs": 51, "mnist_seeds": 5, "n_attack": 2000,
+             "attack": "autoattack", "apgd_steps": 100,
+             "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
+}
+
+SCALES["scorecard"] = {  # which result files a row may read, best first
+    "small": {"reads": ("full", "medium", "small")},
+    "medium": {"reads": ("medium",)},
+    "full": {"reads": ("full",)},
+}
+
+
+def of(chapter: str) -> dict[str, dict[str, Any]]:
+    """The scales of ``chapter`` (a key of :data:`SCALES`); ValueError naming the accepted ones."""
+    if chapter not in SCALES:
+        raise ValueError(f"chapter={chapter!r} is not accepted; use one of {', '.join(sorted(SCALES))}")
+    return SCALES[chapter]
