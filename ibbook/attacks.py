@@ -26,7 +26,10 @@ APGD / AutoAttack (torchattacks): :func:`robust_accuracy` (robust accuracy of an
 under APGD-CE or the standard AutoAttack, l-infinity or l2).
 
 Random noise (Section 3.4): :func:`noise_success_mc` (Monte Carlo), :func:`erfc_prediction`,
-:func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound).
+:func:`feller_bound` (Theorem 7) and :func:`binomial_lower` (one-sided confidence bound);
+:func:`feller_exact_ratio` (the theorem checked exactly, no sampling), :func:`feller_trivial_level`
+(below it the bound exceeds 1) and :func:`feller_detectable_factor` (the smallest error the Monte
+Carlo check can see).
 
 Lemma 2.1 from its definition (no dual-norm formula): :func:`robust_radius_by_attack` (the
 robust radius with the worst perturbation found by projected gradient ascent on the ball,
@@ -38,7 +41,8 @@ The attacks chapter's experiments, one function each, returning what the chapter
 :func:`check_target_regions` (Lemma 1), :func:`check_closed_forms` (Theorems 2 and 6, FGSM,
 DeepFool on linear classifiers), :func:`check_deepfool` (a ReLU network on
 :func:`half_moons`), :func:`check_erfc` and :func:`check_feller_bound` (eq. 3.60, Theorem 7
-over a range of levels), :func:`check_lemma21` and :func:`foolbox_vs_radius` (Lemma 2.1),
+over a range of levels), :func:`check_lemma21`, :func:`classifier_cosine` and
+:func:`foolbox_vs_radius` (Lemma 2.1),
 :func:`steepest_descent_robustness` (Corollary 1), :func:`check_fourier_dual` and
 :func:`fourier_robustness` (Corollary 2); :func:`check_table` and :func:`runs_table` turn
 numbers into the reader's tables of claim, measured value, bound and verdict.
@@ -989,6 +993,44 @@ def check_feller_bound(ds, ts, n_samples: int, rng: np.random.Generator, *, alph
     return pd.DataFrame(rows)
 
 
+def feller_exact_ratio(ts, w=None, bound: Callable[[np.ndarray, float], float] | None = None) -> np.ndarray:
+    """Theorem 7 without sampling. For every ``w`` and ``d``, ``(1/d) <w, r>`` with
+    ``r ~ N(0, I_d)`` is exactly ``N(0, sigma^2)``, ``sigma = ||w|| / d``, so at the level
+    ``t = d eps / ||w||`` the probability ``P_d(eps)`` is the Gaussian tail ``Q(t) = P[Z >= t]``.
+    Returns ``Q(t) / bound(w, t ||w|| / d)`` for each ``t`` of ``ts`` (positive; ``bound``
+    defaults to :func:`feller_bound`, ``w`` to ``(1,)``): below 1 at every ``t`` means the bound
+    holds there. For Feller's bound this is ``t Q(t) / phi(t)`` (``t`` times Mills' ratio), which
+    is below 1 for every ``t > 0`` and tends to 1 as ``t`` grows (``1 - 1/t^2 + ...``), so a bound
+    ``c`` times Feller's with ``c < 1`` fails at large enough ``t``. Keep ``t`` below ~37, where
+    ``exp(-t^2 / 2)`` underflows."""
+    from scipy.stats import norm as normal
+    bound = feller_bound if bound is None else bound
+    w = np.ones(1) if w is None else _vec(w)
+    ts = np.asarray(ts, dtype=float)
+    if ts.ndim != 1 or ts.size == 0 or not np.all(ts > 0):
+        raise ValueError(f"ts={ts!r} is not accepted; use a non-empty 1-D array of levels t > 0")
+    scale = float(np.linalg.norm(w)) / w.size
+    return np.array([normal.sf(t) / float(bound(w, float(t * scale))) for t in ts])
+
+
+def feller_trivial_level() -> float:
+    """The level ``t*`` (about 0.372) where Feller's bound ``phi(t) / t`` equals 1: below it the
+    bound of Theorem 7 exceeds 1 and says nothing (``phi(t) / t`` decreases in ``t``)."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm as normal
+    return float(brentq(lambda t: normal.pdf(t) / t - 1.0, 0.05, 1.0, xtol=1e-14, rtol=1e-14))
+
+
+def feller_detectable_factor(table: "pd.DataFrame") -> float:
+    """From a :func:`check_feller_bound` table: the largest ``lower / bound`` over its rows. A
+    wrong bound ``c`` times the tested one is rejected at some row for every ``c`` below this
+    factor and at no row for any ``c`` above it: the smallest error this sample size can see is a
+    bound lowered to this fraction. Raises ``ValueError`` on an empty table."""
+    if len(table) == 0:
+        raise ValueError("an empty table is not accepted; pass the rows of check_feller_bound")
+    return float((table["lower"] / table["bound"]).max())
+
+
 # --- Lemma 2.1: problem (4) solved from its definition
 
 def _worst_unit_perturbations(w: np.ndarray, norm: str) -> dict[float, tuple[np.ndarray, float]]:
@@ -1119,6 +1161,18 @@ def robust_classifier_by_attacks(X: np.ndarray, y: np.ndarray, norm: str, *, bia
                            cuts=len(cuts[1.0]) + len(cuts[-1.0]))
 
 
+def classifier_cosine(w1: np.ndarray, b1: float, w2: np.ndarray, b2: float) -> float:
+    """Cosine between the classifiers ``(w1, b1)`` and ``(w2, b2)`` as vectors of R^(d+1): 1 when
+    one is a positive multiple of the other (Lemma 2.1's "the same solutions up to scaling")."""
+    a, b = np.append(_vec(w1, "w1"), float(b1)), np.append(_vec(w2, "w2"), float(b2))
+    if a.shape != b.shape:
+        raise ValueError(f"w1 {a.shape[0] - 1} and w2 {b.shape[0] - 1} entries are not accepted; use the same size")
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        raise ValueError("a zero classifier is not accepted; its direction is undefined")
+    return float(a @ b / (na * nb))
+
+
 def check_lemma21(X: np.ndarray, y: np.ndarray, norm: str, *, margin_norm: str | None = None,
                   rtol: float = 1e-7) -> dict:
     """Lemma 2.1 on one data set for perturbations in ``norm``: problem (4) solved from its
@@ -1129,7 +1183,9 @@ def check_lemma21(X: np.ndarray, y: np.ndarray, norm: str, *, margin_norm: str |
 
     Returns a row: the norms, the bracket, ``eq5``, ``eq6``, ``eq4 gap`` (the larger relative
     distance of the bracket's ends from (5)), ``eq6 gap`` (that of (6)), ``deviation`` (the
-    larger of the two), ``LPs`` (of the solve of (4)), and the exact attack of
+    larger of the two), ``LPs`` (of the solve of (4)), ``cos`` (:func:`classifier_cosine` of
+    the classifier solving (4) and the max-margin one of (5): the lemma is about the argmax
+    sets, not only the values), and the exact attack of
     :func:`max_allowable_attack` on the max-margin classifier at ``(1 -+ 1e-6)`` times its margin:
     ``flips below`` (must be 0) and ``flips above`` (must be >= 1)."""
     from ibbook.convex import max_margin_classifier, min_norm_classifier
@@ -1142,7 +1198,8 @@ def check_lemma21(X: np.ndarray, y: np.ndarray, norm: str, *, margin_norm: str |
     eq6_gap = abs(mn.margin - ref) / ref
     row = {"perturbation": norm, "w-norm": q, "eq4 lower": rob.radius, "eq4 upper": rob.upper,
            "eq5": ref, "eq6": mn.margin, "eq4 gap": eq4_gap, "eq6 gap": eq6_gap,
-           "deviation": max(eq4_gap, eq6_gap), "LPs": rob.lps}
+           "deviation": max(eq4_gap, eq6_gap), "LPs": rob.lps,
+           "cos": classifier_cosine(rob.w, rob.b, mm.w, mm.b)}
     flips = []
     for f in (1 - 1e-6, 1 + 1e-6):
         adv = np.array([max_allowable_attack(mm.w, x, f * ref, norm, y=yi) for x, yi in zip(X, y)])

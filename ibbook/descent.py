@@ -19,7 +19,9 @@ The second half runs gradient descent and gradient flow (an ODE solver) for a si
 the lecture (Vardi and Shamir 2021): :func:`relu_neuron_gd_watched` also follows the distance to a
 zero-loss weight along the run (the proof's invariant: it never increases),
 :func:`distance_increase` measures the same along a recorded path, and :func:`relu_fan_instance`
-builds the instances on which the theorem's factor 2 is nearly reached (:func:`fan_ratio_limit`).
+builds the instances on which the theorem's factor 2 is nearly reached (:func:`fan_ratio_limit`,
+:func:`fan_ratio_supremum`); :func:`vee_instance` with :func:`neuron_flow_path` is the negative
+control, an activation outside the theorem's hypothesis on which the ratio exceeds 2.
 
 Used by: implicit-bias theory chapter (GD on separable data, one ReLU neuron), attacks chapter
 (implicit robustness of steepest descent).
@@ -262,6 +264,7 @@ class FanInstance:
     w0: np.ndarray
     w_star: np.ndarray
     t_end: float
+    gap: float = 0.05
 
 
 def relu_fan_instance(m: int, scale_step: float = 0.01, gap: float = 0.05) -> FanInstance:
@@ -279,7 +282,7 @@ def relu_fan_instance(m: int, scale_step: float = 0.01, gap: float = 0.05) -> Fa
     projection turning it by ``Delta`` about ``w*`` and shrinking its distance by ``cos Delta``.
     It ends at the angle ``pi - gap`` (the zero-loss cone is ``[pi - gap, pi + Delta]``), at the
     distance ``cos(Delta)^m`` from ``w*``, and :func:`fan_ratio_limit` gives the ratio, which tends
-    to 2 as ``m`` grows. ``w*`` is ``e_3``: both edges of the cone are more than 90 degrees from
+    to ``2 cos(gap / 2)`` as ``m`` grows (:func:`fan_ratio_supremum`; 2 only as ``gap -> 0``). ``w*`` is ``e_3``: both edges of the cone are more than 90 degrees from
     ``w0``'s angle 0. Raises ``ValueError`` unless ``m >= 2``, ``0 < scale_step <= 1`` and
     ``0 < gap < pi / 2``.
     """
@@ -295,12 +298,89 @@ def relu_fan_instance(m: int, scale_step: float = 0.01, gap: float = 0.05) -> Fa
     y = np.zeros(m + 1)
     y[0] = 1.0
     return FanInstance(X=X, y=y, w0=np.array([1.0, 0.0, 1.0]), w_star=np.array([0.0, 0.0, 1.0]),
-                       t_end=1e3 / scale_step ** (m - 1))
+                       t_end=1e3 / scale_step ** (m - 1), gap=float(gap))
 
 
 def fan_ratio_limit(m: int, gap: float = 0.05) -> float:
     """``||w(inf) - w(0)|| / ||w* - w(0)||`` on :func:`relu_fan_instance` in the limit
     ``scale_step -> 0`` (one projection after the other): ``|1 + c e^{-i gap}|`` with
-    ``c = cos((pi - gap) / m)^m``; below 2, and tending to 2 as ``m`` grows and ``gap`` shrinks."""
+    ``c = cos((pi - gap) / m)^m``; increasing in ``m`` towards :func:`fan_ratio_supremum`, below 2."""
     c = np.cos((np.pi - gap) / m) ** m
     return float(np.sqrt(1 + c ** 2 + 2 * c * np.cos(gap)))
+
+
+def fan_ratio_supremum(gap: float = 0.05) -> float:
+    """``lim_{m -> inf}`` :func:`fan_ratio_limit` ``(m, gap)`` ``= |1 + e^{-i gap}| = 2 cos(gap / 2)``
+    (``cos((pi - gap) / m)^m -> 1``): the most the fan instances with this ``gap`` can show, below 2
+    for every ``gap > 0`` and tending to 2 only as ``gap -> 0``. Raises ``ValueError`` unless
+    ``0 < gap < pi / 2``."""
+    if not 0 < gap < np.pi / 2:
+        raise ValueError(f"gap={gap!r} is not accepted; use 0 < gap < pi / 2")
+    return float(2 * np.cos(gap / 2))
+
+
+# A negative control for Theorem 5.1: a non-monotone activation, outside the theorem's hypothesis.
+
+
+def vee(u, slope: float = 10.0) -> np.ndarray:
+    """``max(u, -slope u)``: V-shaped, decreasing for ``u < 0``, so it violates Theorem 5.1's
+    hypothesis that the activation is non-decreasing (``slope > 0``)."""
+    return np.maximum(u, -slope * np.asarray(u, dtype=float))
+
+
+def vee_grad(u, slope: float = 10.0) -> np.ndarray:
+    """Derivative of :func:`vee` (1 for ``u > 0``, ``-slope`` for ``u < 0``, 0 at 0)."""
+    u = np.asarray(u, dtype=float)
+    return np.where(u > 0, 1.0, np.where(u < 0, -slope, 0.0))
+
+
+def neuron_flow_path(X, y, w0, t_end: float, activation, derivative, rtol: float = 1e-10,
+                     atol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient flow of ``0.5 sum_i (activation(<x_i, w>) - y_i)^2`` for one neuron with any
+    activation (``derivative`` its derivative), by scipy's LSODA as in
+    :func:`relu_neuron_flow_path`: the solver's times (T,) and weights (T, d). ``X`` (n, d), ``y``
+    (n,), ``w0`` (d,). Raises ``ValueError`` on bad shapes, ``RuntimeError`` when the solver fails."""
+    X, y, w0 = (np.asarray(a, dtype=float) for a in (X, y, w0))
+    if X.ndim != 2 or y.shape != (X.shape[0],) or w0.shape != (X.shape[1],):
+        raise ValueError(f"X {X.shape}, y {y.shape}, w0 {w0.shape} are not accepted; use (n, d), (n,), (d,)")
+
+    def grad(_, w):
+        z = X @ w
+        return -X.T @ ((activation(z) - y) * derivative(z))
+    sol = solve_ivp(grad, (0.0, t_end), w0, method="LSODA", rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"gradient flow failed: {sol.message}")
+    return sol.t, sol.y.T
+
+
+@dataclass(frozen=True)
+class VeeInstance:
+    """:func:`vee_instance`: one point ``X`` (1, 2) with target ``y`` (1,), start ``w0``, the
+    nearest zero-loss weight ``w_star``, the end ``w_end`` the flow tends to, ``t_end`` (the flow
+    is within ``1e-12`` of ``w_end`` by then) and the activation's ``slope``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w0: np.ndarray
+    w_star: np.ndarray
+    w_end: np.ndarray
+    t_end: float
+    slope: float
+
+
+def vee_instance(slope: float = 10.0, start: float = 0.01) -> VeeInstance:
+    """A neuron with the non-monotone activation :func:`vee` on which gradient flow ends
+    ``(1 - start) / (start + 1 / slope)`` times as far as the nearest zero-loss weight (9 by
+    default): the negative control of Theorem 5.1's check, whose hypothesis (a non-decreasing
+    activation) it violates.
+
+    One point ``x = e_1`` with target 1: the zero-loss set is ``{w_1 = 1} U {w_1 = -1 / slope}``.
+    From ``w0 = (start, 0.5)`` (just right of the activation's minimum at 0) the loss decreases
+    only to the right, so the flow ``dw_1/dt = 1 - w_1`` runs to ``w_1 = 1``, away from the nearer
+    zero-loss weight ``w* = (-1 / slope, 0.5)``, and its distance to ``w*`` grows: the proof's
+    invariant fails too. Raises ``ValueError`` unless ``slope > 0`` and ``0 < start < 1``."""
+    if not slope > 0 or not 0 < start < 1:
+        raise ValueError(f"slope={slope!r}, start={start!r} are not accepted; use slope > 0 and 0 < start < 1")
+    return VeeInstance(X=np.array([[1.0, 0.0]]), y=np.array([1.0]), w0=np.array([start, 0.5]),
+                       w_star=np.array([-1.0 / slope, 0.5]), w_end=np.array([1.0, 0.5]),
+                       t_end=float(np.log(1e12)), slope=float(slope))

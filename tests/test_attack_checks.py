@@ -63,6 +63,46 @@ def test_feller_check_holds_for_the_bound_and_fails_for_a_bound_too_small():
         attacks.check_feller_bound(ds, [0.0, 1.0], 100, np.random.default_rng(2))
 
 
+def test_feller_exact_check_holds_for_the_bound_and_fails_for_a_bound_slightly_too_small():
+    t = np.linspace(0.01, 30, 3000)
+    ratio = attacks.feller_exact_ratio(t, np.random.default_rng(0).standard_normal(50))
+    assert (ratio < 1).all() and ratio.max() > 0.998  # t Q(t) / phi(t) < 1, tending to 1
+    # exact for every w and d: the same ratios with w = 1 in one dimension
+    assert np.allclose(ratio, attacks.feller_exact_ratio(t), rtol=1e-12)
+    from scipy.stats import norm as normal
+    assert np.allclose(ratio, t * normal.sf(t) / normal.pdf(t), rtol=1e-12)
+    # a bound lowered by 1 % fails at large t, a halved one already near t = 1
+    low = attacks.feller_exact_ratio(t, bound=lambda w, e: 0.99 * attacks.feller_bound(w, e))
+    assert (low > 1).any() and not (low[t < 5] > 1).any()
+    half = attacks.feller_exact_ratio(t, bound=lambda w, e: attacks.feller_bound(w, e) / 2)
+    assert (half[(t > 1.1) & (t < 30)] > 1).all()
+    with pytest.raises(ValueError, match="levels t > 0"):
+        attacks.feller_exact_ratio([0.0, 1.0])
+
+
+def test_feller_trivial_level_is_where_the_bound_equals_one():
+    t0 = attacks.feller_trivial_level()
+    assert t0 == pytest.approx(0.3722, abs=1e-4)
+    assert attacks.feller_bound(np.ones(1), t0) == pytest.approx(1.0, rel=1e-12)
+    assert attacks.feller_bound(np.ones(1), 0.99 * t0) > 1 > attacks.feller_bound(np.ones(1), 1.01 * t0)
+    # the same level in any dimension: eps = t ||w|| / d
+    w = np.random.default_rng(1).standard_normal(40)
+    assert attacks.feller_bound(w, t0 * np.linalg.norm(w) / 40) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_feller_detectable_factor_separates_rejected_from_unseen_bounds():
+    ds, ts = [1, 10], np.array([1.0, 2.0, 3.0])
+    table = attacks.check_feller_bound(ds, ts, 100_000, np.random.default_rng(2))
+    f = attacks.feller_detectable_factor(table)
+    assert 0.4 < f < 1
+    for c, rejected in ((0.999 * f, True), (1.001 * f, False)):
+        scaled = attacks.check_feller_bound(ds, ts, 100_000, np.random.default_rng(2),
+                                            bound=lambda w, e: c * attacks.feller_bound(w, e))
+        assert (not scaled.holds.all()) == rejected
+    with pytest.raises(ValueError, match="empty table"):
+        attacks.feller_detectable_factor(table.iloc[:0])
+
+
 def test_check_erfc_z_scores():
     tab = attacks.check_erfc([1, 4, 16], 0.1, 50_000, np.random.default_rng(3))
     assert list(tab.index) == [1, 4, 16] and (tab.z < 4.5).all()
@@ -113,8 +153,25 @@ def test_lemma21_check_passes_with_the_dual_norm_and_fails_with_the_primal(lemma
     right = attacks.check_lemma21(X, y, norm)
     assert right["w-norm"] == norms.DUALS[norm]
     assert right["deviation"] < 1e-5 and right["flips below"] == 0 and right["flips above"] >= 1
+    assert right["cos"] > 1 - 1e-6  # the same classifier, not only the same value
     wrong = attacks.check_lemma21(X, y, norm, margin_norm=norm)  # the closed form in the primal norm
     assert wrong["eq4 gap"] > 1e-2
+    assert wrong["cos"] < 1 - 1e-3  # the primal max-margin classifier points elsewhere
+
+
+def test_classifier_cosine_sees_scaling_as_the_same_and_a_turn_as_different(lemma_data):
+    X, y = lemma_data
+    mm = convex.max_margin_classifier(X, y, "l2", bias=True)
+    assert attacks.classifier_cosine(mm.w, mm.b, 3.0 * mm.w, 3.0 * mm.b) == pytest.approx(1.0, abs=1e-15)
+    # l2 perturbations: the l1 max-margin classifier (a wrong direction) fails the chapter's 1 - 1e-6
+    wrong = convex.max_margin_classifier(X, y, "l1", bias=True)
+    assert attacks.classifier_cosine(wrong.w, wrong.b, mm.w, mm.b) < 1 - 1e-3
+    turned = mm.w + 1e-2 * np.linalg.norm(mm.w) * np.random.default_rng(0).standard_normal(mm.w.size)
+    assert attacks.classifier_cosine(turned, mm.b, mm.w, mm.b) < 1 - 1e-6
+    with pytest.raises(ValueError, match="zero classifier"):
+        attacks.classifier_cosine(np.zeros(3), 0.0, np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="same size"):
+        attacks.classifier_cosine(np.ones(3), 0.0, np.ones(4), 1.0)
 
 
 def test_robust_radius_by_attack_matches_the_closed_form_in_the_dual_only():

@@ -2,8 +2,10 @@
 
 Theorem 5.1 (one ReLU neuron): the invariant "||w(t) - w*|| never increases" is measured by
 ``descent.relu_neuron_gd_watched`` / ``descent.distance_increase`` against ``DIST_ROUND_OFF``; the
-worst-case fan instances reach a ratio near 2. Section 5 (linear networks): ``convex.angle_ratio``
-against ``convex.SEPARATION`` tells the predicted limit from the alternatives.
+worst-case fan instances reach a ratio near 2 (at most ``descent.fan_ratio_supremum``), and the
+non-monotone control (``descent.vee_instance``) breaks both checks. Section 5 (linear networks):
+``convex.angle_ratio`` against ``convex.SEPARATION`` tells the predicted limit from the alternatives,
+only where ``convex.candidate_gap`` reaches ``convex.MIN_CANDIDATE_GAP`` (``convex.judge_limit``).
 """
 import numpy as np
 import pytest
@@ -109,6 +111,46 @@ def test_fan_ratio_grows_towards_two_and_a_ratio_above_two_is_flagged():
         descent.relu_fan_instance(4, scale_step=0)
 
 
+def test_fan_ratio_tends_to_two_cos_half_gap_not_to_two():
+    gap = descent.relu_fan_instance(4).gap
+    sup = descent.fan_ratio_supremum(gap)
+    assert gap == 0.05 and sup == pytest.approx(2 * np.cos(0.025), rel=1e-15) and sup < 1.9994
+    limits = np.array([descent.fan_ratio_limit(m, gap) for m in (2, 64, 1024, 10**6)])
+    assert np.all(limits < sup) and sup - limits[-1] < 1e-5
+    # a claim "the fan ratio tends to 2" at this gap is wrong by more than the limit's own error
+    assert 2 - sup > 100 * (sup - limits[-1])
+    assert descent.fan_ratio_supremum(1e-4) == pytest.approx(2, abs=1e-8)  # 2 only as gap -> 0
+    with pytest.raises(ValueError, match="gap=0 is not accepted"):
+        descent.fan_ratio_supremum(0)
+
+
+def test_non_monotone_activation_breaks_both_checks_of_theorem_5_1():
+    vee = descent.vee_instance()
+    act, der = (lambda u: descent.vee(u, vee.slope)), (lambda u: descent.vee_grad(u, vee.slope))
+    _, path = descent.neuron_flow_path(vee.X, vee.y, vee.w0, vee.t_end, act, der)
+    assert np.allclose(path[-1], vee.w_end, atol=1e-9)
+    assert np.abs(act(vee.X @ vee.w_star) - vee.y).max() < 1e-12  # w* has zero loss, and is nearer
+    ratio = np.linalg.norm(path[-1] - vee.w0) / np.linalg.norm(vee.w_star - vee.w0)
+    assert ratio == pytest.approx((1 - 0.01) / (0.01 + 0.1), rel=1e-9) and ratio > 2 + 1e-6
+    assert descent.distance_increase(path, vee.w_star) > 1e3 * descent.DIST_ROUND_OFF
+    # the same instance with ReLU (monotone): the only zero-loss weights have w_1 = 1, ratio 1
+    _, relu_path = descent.neuron_flow_path(vee.X, vee.y, vee.w0, vee.t_end, lambda u: np.maximum(u, 0),
+                                            lambda u: (u > 0).astype(float))
+    assert np.allclose(relu_path[-1], vee.w_end, atol=1e-9)
+    with pytest.raises(ValueError, match="slope=0"):
+        descent.vee_instance(slope=0)
+
+
+def test_generic_flow_matches_the_relu_flow():
+    X, y, w0 = _relu_instances(1, seed=3)
+    t_end = 50.0
+    _, path = descent.neuron_flow_path(X[0], y[0], w0[0], t_end, lambda u: np.maximum(u, 0),
+                                       lambda u: (u > 0).astype(float))
+    assert np.allclose(path[-1], descent.relu_neuron_flow(X[0], y[0], w0[0], t_end), atol=1e-8)
+    with pytest.raises(ValueError, match="not accepted"):
+        descent.neuron_flow_path(X[0], y[0], w0[0][:3], t_end, np.tanh, np.cosh)
+
+
 @pytest.fixture(scope="module")
 def candidates():
     data = separable_gaussians(30, 10, margin=0.1, seed=0)
@@ -140,6 +182,45 @@ def test_angle_ratio_passes_the_right_limit_and_fails_every_wrong_one(candidates
                 assert convex.angle_ratio(cand[wrong], cand, right) >= 1.0 > convex.SEPARATION
     with pytest.raises(ValueError, match="right=4"):
         convex.angle_ratio(cand[1], cand, 4)
+
+
+def test_judge_limit_measures_the_gap_first_and_judges_only_apart_candidates(candidates):
+    data, cand = candidates
+    for right in cand:
+        v = convex.judge_limit(cand[right], cand, right)
+        assert v.testable and v.gap == convex.candidate_gap(cand, right) >= convex.MIN_CANDIDATE_GAP
+        assert v.ratio < 1e-3 and v.angle < 1e-6
+        for wrong in cand:
+            if wrong != right:  # a wrong candidate still fails on a testable data set
+                assert convex.judge_limit(cand[wrong], cand, right).ratio >= 1.0
+        # the floor is applied as stated: just above the gap the same data set is untestable
+        above = convex.judge_limit(cand[right], cand, right, min_gap=v.gap * (1 + 1e-9))
+        assert not above.testable and np.isnan(above.ratio)
+        with pytest.raises(ValueError, match="candidates coincide"):
+            convex.angle_ratio(cand[right], cand, right, min_gap=v.gap * (1 + 1e-9))
+
+
+def test_coinciding_candidates_are_refused_and_reported_untestable():
+    # data set 3 of the chapter's full scale: ten active constraints in d = 10 pin all three
+    # candidate limits to one point, so no trained direction can be judged against them
+    data = separable_gaussians(30, 10, margin=0.1, seed=3)
+    cand = {L: convex.fourier_stationary_point(data.X, data.y, L) for L in (1, 2, 3)}
+    assert (np.abs(data.y * (data.X @ cand[1]) - 1) < 1e-6).sum() == 10
+    for right in cand:
+        gap = convex.candidate_gap(cand, right)
+        assert gap < 1e-6
+        with pytest.raises(ValueError, match="candidates coincide"):
+            convex.angle_ratio(cand[right], cand, right)
+        v = convex.judge_limit(cand[right], cand, right)
+        assert not v.testable and np.isnan(v.ratio) and v.gap == gap
+    # an exactly zero gap is refused even without a floor, and the message names the value
+    e = np.eye(10)
+    same = {1: e[0], 2: 2.0 * e[0], 3: e[1]}
+    with pytest.raises(ValueError, match=r"is 0\.0 rad"):
+        convex.angle_ratio(e[0] + 0.1 * e[1], same, 1, min_gap=0.0)
+    assert convex.angle_ratio(e[0] + 0.1 * e[1], same, 3, min_gap=0.0) > 0  # e1 vs e0: apart
+    with pytest.raises(ValueError, match="right=4"):
+        convex.candidate_gap(cand, 4)
 
 
 def test_linear_network_builds_both_families_and_names_a_bad_kind():

@@ -39,7 +39,8 @@ CLAIMS = (
           bound(("relu_neuron/max_ratio", "<=", 2 + 1e-6), ("relu_neuron/ode_gap", "<", 1e-2),
                 ("relu_neuron/min_ratio", ">=", 1 - 1e-6), ("relu_neuron/max_dist_increase", "<", 1e-12),
                 ("relu_neuron/fan_max_ratio", "<=", 2 + 1e-6), ("relu_neuron/fan_max_ratio", ">", 1.9),
-                ("relu_neuron/fan_max_dist_increase", "<", 1e-12))),
+                ("relu_neuron/fan_max_dist_increase", "<", 1e-12),
+                ("relu_neuron/vee_control_ratio", ">", 2 + 1e-6))),
     Claim("000.remark5.1", SOURCE, "Remark 5.1", "GD does not always find w* (the bias is not a "
           "function of w)", IB, _S2, "\"it can be expressed approximately, within a factor of 2\"",
           bound(("relu_neuron/ratio_above_1", ">", 0))),
@@ -64,10 +65,12 @@ CLAIMS = (
           bound(("spline/rich_max_ratio", "<", 1.05), ("spline/kernel_min_ratio", ">", 1.5))),
     Claim("000.thm3.2", SOURCE, "Thm 3.2 (Gunasekar et al.)", "linear FC -> min l2; 2-layer "
           "linear conv -> min Fourier-l1; 3 layers -> an l_{2/3} stationary point (each nearer "
-          "its own candidate than the others)", IB, _S5, "min ||F w||_{2/L}",
+          "its own candidate than the others, on the data sets where the candidates are apart)",
+          IB, _S5, "min ||F w||_{2/L}",
           bound(("conv/fc_worst_1_minus_cos", "<", 1e-4),
                 ("conv/conv2_worst_1_minus_cos", "<", 5e-3),
                 ("conv/conv2_worst_gap_ratio", "<", 0.25),
+                ("conv/fewest_testable", ">=", 1),
                 *((f"conv/worst_angle_ratio/{m}", "<", 0.5) for m in
                   ("FC L=1", "FC L=2", "FC L=3", "conv L=2", "conv L=3")))),
     Claim("000.lemma1", SOURCE, "Lemma 1", "the constraint set of a k-class linear classifier is "
@@ -86,9 +89,10 @@ CLAIMS = (
           bound(("deepfool_excess_minus_1e-4", "<", 1e-7),
                 ("deepfool/max_abs_vs_foolbox", "<", 1e-7),
                 ("deepfool/norm_ratio_min", ">", 0.98))),
-    Claim("000.thm7", SOURCE, "Thm 7", "random noise succeeds with probability bounded by the "
-          "erfc expression", AT, "Random noise is a poor attack",
-          "P[(1/d) sum w_j r_j >= eps] <= erfc bound",
+    Claim("000.thm7", SOURCE, "Thm 7", "random noise succeeds with probability bounded by "
+          "Feller's Gaussian tail bound (eq. 3.60's erfc is the exact value for w = 1)", AT,
+          "Random noise is a poor attack",
+          "P[(1/d) sum w_j r_j >= eps] <= ||w|| / (eps d sqrt(2 pi)) exp(-d^2 eps^2 / (2 ||w||^2))",
           bound(("noise_erfc_max_z", "<", 4.5), ("feller_lower_over_bound_max", "<=", 1.0),
                 ("feller_pairs", ">=", 50))),
     Claim("000.lemma2.1", SOURCE, "Lemma 2.1", "the max-margin linear classifier is the most "
