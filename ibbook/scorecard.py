@@ -111,8 +111,8 @@ COLOURS = {VERIFIED: "#1a7f37", HOLDS: "#2da44e", FAILS: "#cf222e", INCONCLUSIVE
 def badge(verdict: str) -> str:
     """A verdict as a coloured badge (inline styles: no CSS file needed)."""
     return (f'<span class="verdict" style="background:{COLOURS[verdict]};color:#fff;'
-            f'padding:1px 6px;border-radius:8px;white-space:nowrap;font-size:90%">'
-            f"{verdict}</span>")
+            f'padding:1px 6px;border-radius:8px;display:inline-block;max-width:100%;'
+            f'white-space:normal;line-height:1.3;font-size:90%">{verdict}</span>')
 
 
 TABLE_STYLE = ("width:100%;table-layout:fixed;border-collapse:collapse;font-size:88%;"
