@@ -63,4 +63,3 @@ __all__ = [
     "radial_profile", "CLASSIFIERS", "MASK_SET_MODELS", "MASK_SET_SCALES", "EssentialMasks", "MaskSet",
     "classifier", "essential_masks", "mask_set", "mask_set_settings",
 ]
-from . import large  # noqa: E402,F401  (ibbook.masks.large: the large mask sets)
