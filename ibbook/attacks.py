@@ -494,6 +494,19 @@ class RobustClassifier:
     bisections: int
 
 
+def _two_class_data(X, y):
+    """``(X, y, X of class +1, X of class -1)`` as float arrays; ValueError naming a bad shape, a
+    label outside {-1, +1} or a single class."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"X {X.shape}, y {y.shape} are not accepted; use X (n, d) and labels y in {{-1, +1}}")
+    pos, neg = X[y > 0], X[y < 0]
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("labels of a single class are not accepted; use both -1 and +1")
+    return X, y, pos, neg
+
+
 def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias: bool = True,
                                 tol: float = 1e-7, max_bisections: int = 60) -> RobustClassifier:
     """Solve eq. (4), ``max eps s.t. y_i (<w, x_i + delta> + b) > 0 for all ||delta|| <= eps``,
@@ -507,13 +520,7 @@ def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias
 
     from ibbook.convex import cp_norm
     check_choice("norm", norm, LP_NORMS)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError(f"X {X.shape}, y {y.shape} are not accepted; use X (n, d) and labels y in {{-1, +1}}")
-    pos, neg = X[y > 0], X[y < 0]
-    if len(pos) == 0 or len(neg) == 0:
-        raise ValueError("labels of a single class are not accepted; use both -1 and +1")
+    X, y, pos, neg = _two_class_data(X, y)
     hi = float(vector_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
     lo = 0.0
     w, b = cp.Variable(X.shape[1]), (cp.Variable() if bias else 0.0)
@@ -1125,13 +1132,7 @@ def robust_classifier_by_attacks(X: np.ndarray, y: np.ndarray, norm: str, *, bia
     (n,) in {-1, +1} of both classes; ``norm`` an l_p norm. Not separable: RuntimeError.
     """
     check_choice("norm", norm, LP_NORMS)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError(f"X {X.shape}, y {y.shape} are not accepted; use X (n, d) and labels y in {{-1, +1}}")
-    pos, neg = X[y > 0], X[y < 0]
-    if len(pos) == 0 or len(neg) == 0:
-        raise ValueError("labels of a single class are not accepted; use both -1 and +1")
+    X, y, pos, neg = _two_class_data(X, y)
     d = X.shape[1]
     upper = float(vector_norm(pos[:, None, :] - neg[None, :, :], norm).min()) / 2
     radius, best = 0.0, None

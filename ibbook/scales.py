@@ -127,19 +127,6 @@ SCALES["intrinsic_dim"] = {
         "power_noise": (0.001, 0.01, 0.03, 0.1),
         "power_pairs": 10,
     },
-    # the synthetic parts as at small; the masks chapter's medium mask sets
-    "medium": {
-        "n_known": 1000,
-        "known_dims": (1, 2, 5, 10, 20),
-        "n_spiral": 2000,
-        "n_shuffles": 50,
-        "calib_n": (250, 1000),
-        "calib_dims": (2, 6, 12),
-        "calib_pairs": 40,
-        "calib_shuffles": 20,
-        "power_noise": (0.001, 0.01, 0.03, 0.1),
-        "power_pairs": 10,
-    },
     "full": {
         "n_known": 4000,
         "known_dims": (1, 2, 5, 10, 20),
@@ -240,6 +227,10 @@ SCALES["scorecard"] = {  # which result files a row may read, best first
     "medium": {"reads": ("medium",)},
     "full": {"reads": ("full",)},
 }
+
+# the synthetic parts as at small; the masks chapter's medium mask sets
+_id = SCALES["intrinsic_dim"]
+SCALES["intrinsic_dim"] = {"small": _id["small"], "medium": dict(_id["small"]), "full": _id["full"]}
 
 
 def of(chapter: str) -> dict[str, dict[str, Any]]:
