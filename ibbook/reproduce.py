@@ -512,6 +512,42 @@ def estimate_rows(*, gpu_speedup: float = GPU_SPEEDUP, root: Path = PROJECT_ROOT
     return rows
 
 
+#: The models of Basile et al.'s Tables 2 and 3 whose mask study this book runs at scale ``large``
+#: for ResNet-20 only; the others' cost is estimated by :func:`table2_cost_rows`.
+TABLE2_MODELS = {"resnet20": "ResNet-20", "cct7": "CCT-7", "resnet18_imagenette": "ResNet-18 (Imagenette)"}
+
+
+def table2_cost_rows(n_images: int = 2000, *, root: Path = PROJECT_ROOT) -> list[dict[str, Any]]:
+    """What one row of Basile et al.'s Tables 2-3 costs per model at the ``large`` settings
+    (:data:`ibbook.masks.large.LARGE`): training at the paper's recipe (the full scale's
+    ``n_train x epochs`` training passes) and ``4 x n_images`` masks (essential, FMN, PGD,
+    DeepFool), each at most ``max_steps`` input-gradient passes. The GPU time divides FLOPs (torch's
+    counter) by :data:`GPU_FLOPS`; the CPU time scales ResNet-20's measured seconds per mask
+    (``data/results/fourier_masks/large.json``) by the ratio of pass FLOPs, so it assumes the same
+    number of steps per mask as ResNet-20 needed. Rows: model, train/mask FLOPs, GPU and CPU
+    seconds (CPU None when no ``large`` run is recorded)."""
+    from .masks import mask_set_settings
+    from .masks.large import LARGE
+    from .data.datasets import _EXPECTED_COUNTS
+
+    path = root / "data" / "results" / "fourier_masks" / "large.json"
+    rec = json.loads(path.read_text())["record"] if path.exists() else {}
+    per_mask = rec.get("mask_seconds_per_image")
+    r20_pass = _pass_flops("resnet20", None, False)
+    splits = {"resnet20": "cifar10-jpeg", "cct7": "cifar10-jpeg", "resnet18_imagenette": "imagenette-224"}
+    rows = []
+    for model, name in TABLE2_MODELS.items():
+        kw = mask_set_settings("full", 0, model)
+        n_train = kw["n_train"] or _EXPECTED_COUNTS[splits[model]]["train"]
+        train = n_train * kw["epochs"] * _pass_flops(model, kw.get("size"), True)
+        mask_pass = _pass_flops(model, kw.get("size"), False)
+        masks = 4 * n_images * LARGE["mask"]["max_steps"] * mask_pass
+        cpu = None if per_mask is None else 4 * n_images * per_mask * mask_pass / r20_pass
+        rows.append({"model": name, "epochs": kw["epochs"], "train_flops": train, "mask_flops": masks,
+                     "gpu_s": (train + masks) / GPU_FLOPS, "cpu_mask_s": cpu})
+    return rows
+
+
 def _human(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -544,6 +580,13 @@ def estimate_table(*, gpu_speedup: float = GPU_SPEEDUP, root: Path = PROJECT_ROO
                  f"No GPU was measured: these are estimates, not timings.")
     for r in rows:
         lines.append(f"- {r['chapter']}: {r['work']}{' (GPU-bound)' if r['gpu_bound'] else ''}")
+    lines += ["", "Basile et al.'s Table 2-3 rows at the large settings (2,000 images, four masks each, "
+              "at most 2,000 steps per mask):", "",
+              "| model | training (paper's epochs) | masks | one GPU | masks on 2 CPU cores |",
+              "| --- | --- | --- | --- | --- |"]
+    for r in table2_cost_rows(root=root):
+        lines.append(f"| {r['model']} | {r['train_flops']:.1e} FLOPs ({r['epochs']} epochs) | "
+                     f"{r['mask_flops']:.1e} FLOPs | {_human(r['gpu_s'])} | {_human(r['cpu_mask_s'])} |")
     return "\n".join(lines)
 
 

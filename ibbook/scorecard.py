@@ -84,13 +84,18 @@ def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]
         except NotRecorded as err:
             missing.append(f"{scale}: {err.args[0]}")
             continue
+        needs = [entry.needs()] if entry.needs is not None and out.verdict == INCONCLUSIVE else []
         return {**row, "ours": out.ours, "verdict": out.verdict, "fair": out.fair,
-                "reasons": list(out.reasons), "scale": scale,
+                "reasons": list(out.reasons) + needs, "scale": scale,
                 "run": record_label(got["record"])}
-    ours = ("not recorded (" + "; ".join(missing) + ")") if missing else \
-        f"no result file at {', '.join(scales)}"
+    tried = [m.split(": ", 1)[0] for m in missing]
+    what = "; ".join(dict.fromkeys(m.split(": ", 1)[1] for m in missing))  # each message once
+    ours = f"not recorded at the {', '.join(tried)} scale{'s' * (len(tried) > 1)} ({what})" if missing \
+        else f"no result file at the {', '.join(scales)} scales"
+    if entry.needs is not None:
+        ours += f"; {entry.needs()}"
     return {**row, "ours": ours, "verdict": NOT_RUN, "fair": "-", "reasons": [], "scale": "-",
-            "run": "-"}
+            "run": "-", "missing": missing}
 
 
 def build(scales: Sequence[str] = BEST_FIRST) -> list[dict[str, Any]]:

@@ -178,3 +178,16 @@ def test_scales_live_in_one_module_that_every_chapter_reads():
         assert "small" in scales.of(ch)
     with pytest.raises(ValueError, match="chapter='nope' is not accepted"):
         scales.of("nope")
+
+
+def test_table2_cost_scales_the_measured_resnet20_seconds(tmp_path):
+    # without a large run no CPU time is claimed; with one, ResNet-20's masks cost exactly the
+    # measured seconds per mask x 4 masks x images, and the other models more (bigger passes)
+    assert all(r["cpu_mask_s"] is None for r in reproduce.table2_cost_rows(root=tmp_path))
+    rec = tmp_path / "data" / "results" / "fourier_masks"
+    rec.mkdir(parents=True)
+    (rec / "large.json").write_text(json.dumps({"record": {"mask_seconds_per_image": 1.5}}))
+    rows = {r["model"]: r for r in reproduce.table2_cost_rows(100, root=tmp_path)}
+    assert rows["ResNet-20"]["cpu_mask_s"] == pytest.approx(4 * 100 * 1.5)
+    assert rows["CCT-7"]["cpu_mask_s"] > 10 * rows["ResNet-20"]["cpu_mask_s"]
+    assert rows["CCT-7"]["gpu_s"] > rows["ResNet-20"]["gpu_s"] > 0

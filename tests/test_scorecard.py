@@ -123,9 +123,18 @@ def test_a_missing_number_says_not_recorded(results):
     got = scorecard.evaluate(next(e for e in scorecard.ENTRIES if e.item == "Lemma 2.1"),
                              ("full",))
     assert got["verdict"] == "not run at this scale"
-    assert "not recorded" in got["ours"] and "lemma21_max_rel_dev" in got["ours"]
+    assert "not recorded" in got["ours"] and "lemma21_max_rel_dev" in " ".join(got["missing"])
     none = scorecard.evaluate(scorecard.ENTRIES[0], ("huge",))
     assert none["verdict"] == "not run at this scale" and "no result file" in none["ours"]
+
+
+def test_rows_beyond_the_cpu_say_what_they_need(results):
+    # CCT-7's Table 2 rows are never run here: the row names the GPU hours of reproduce --estimate
+    cct = scorecard.evaluate(next(e for e in scorecard.ENTRIES if e.id == "003.table2.cct7.fmn"))
+    assert cct["verdict"] == "not run at this scale"
+    assert "GPU" in cct["ours"] and "reproduce --estimate" in cct["ours"]
+    r20 = next(e for e in scorecard.ENTRIES if e.id == "003.table2.resnet20.fmn")
+    assert r20.needs is None  # ResNet-20's row runs on the CPU
 
 
 def test_html_table_links_to_the_chapter_page(results):

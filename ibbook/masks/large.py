@@ -198,6 +198,8 @@ def gate(p: Pairs) -> dict:
             "id_essential": two_nn_id(p.essential), "id_adversarial": two_nn_id(p.adversarial),
             "id_pairs": two_nn_id(torch.cat([p.essential, p.adversarial], 1)),
             "mean_value_essential": float(p.essential.mean()), "mean_value_adversarial": float(p.adversarial.mean()),
+            "mean_steps_essential": float(np.mean(p.steps["essential"])),
+            "mean_steps_adversarial": float(np.mean(p.steps["adversarial"])),
             "capped_essential": float(np.mean(np.asarray(p.steps["essential"]) >= cap)),
             "capped_adversarial": float(np.mean(np.asarray(p.steps["adversarial"]) >= cap))}
 
@@ -273,14 +275,16 @@ def table2(masks: dict, model: str = "ResNet-20"):
     return pd.DataFrame(rows).fillna("").set_index(["attack", "source"])
 
 
-def compute_seconds(n_chunks: int, network_seed: int = 0) -> float:
-    """CPU seconds the existing chunks took to compute (as recorded in them)."""
-    total = 0.0
+def compute_seconds(n_chunks: int, network_seed: int = 0, *, entries: bool = False):
+    """CPU seconds the existing chunks took to compute (as recorded in them); with ``entries``,
+    also how many chunk entries (one mask kind or attack of one chunk) they are."""
+    total, n = 0.0, 0
     for i in range(n_chunks):
         for kind, a in [("essential", None)] + [("adversarial", a) for a in LARGE["attacks"]]:
             c = chunk(kind, i, attack=a, network_seed=network_seed, compute=False)
-            total += float(c["seconds"]) if c is not None else 0.0
-    return total
+            if c is not None:
+                total, n = total + float(c["seconds"]), n + 1
+    return (total, n) if entries else total
 
 
 def save_examples(n_chunks: int, n: int = 3, attack: str = "linf_fmn"):
@@ -318,11 +322,13 @@ def save(n_chunks: int, **kwargs) -> tuple:
 
     tic = time.time()
     res = summarise(n_chunks, **kwargs)
+    secs, n_entries = compute_seconds(n_chunks, entries=True)
     rec = {"scale": "large", "device": "cpu", "device_name": platform.processor() or "cpu",
            "cpu_threads": torch.get_num_threads(), "numerical_pins": pins.active(), "git_commit": records.git_commit(),
            "torch": torch.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "summary_wall_time_s": round(time.time() - tic, 1), "chunks": n_chunks,
-           "mask_compute_hours": round(compute_seconds(n_chunks) / 3600, 3),
+           "mask_compute_hours": round(secs / 3600, 3),
+           "mask_seconds_per_image": round(secs / (n_entries * LARGE["chunk"]), 3),
            "weights_sha256": weights.published_info(LARGE["recipe"])["sha256"],
            "settings": {k: v for k, v in LARGE.items()}, **{k: v for k, v in kwargs.items()}}
     a = records.save_results("intrinsic_dim", "large", {"masks": res["masks"], "control": res["control"],

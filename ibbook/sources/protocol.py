@@ -559,7 +559,8 @@ class Claim:
     """One claim of a source: a stable ``id`` (``<source>.<place>.<what>``), the ``source``
     number, ``item`` (where in the source: table, figure, section), ``claim`` (the source's
     statement in our words), the ``chapter`` and its ``section`` heading that test it, ``paper``
-    (the source's numbers, as shown) and ``check`` (the predicate that grades a result file)."""
+    (the source's numbers, as shown), ``check`` (the predicate that grades a result file) and,
+    optionally, ``needs``: what a run of the claim would take, shown while none is recorded."""
     id: str
     source: str
     item: str
@@ -568,3 +569,4 @@ class Claim:
     section: str
     paper: str
     check: Check
+    needs: Callable[[], str] | None = None

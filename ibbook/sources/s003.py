@@ -1,6 +1,8 @@
 """003: Basile et al. 2024, relating essential and adversarial Fourier masks through the
 intrinsic dimension (Id). Tables 1-3 and the classifiers' accuracies are quoted here once; the
 intrinsic-dimension and masks chapters import them."""
+from typing import Callable
+
 from .protocol import ALPHA, Claim, calibration, close, close_or_sign, bound, id_test, network_control, \
     quoted, significant_z
 
@@ -71,6 +73,16 @@ def _table1_z_note() -> str:
             "(the sign and the test), not the size")
 
 
+def _gpu_needs(model: str) -> Callable[[], str]:
+    """What a ``large`` run of ``model``'s Table 2-3 row would take (``reproduce --estimate``)."""
+    def needs() -> str:
+        from ibbook.reproduce import table2_cost_rows
+        row = next(r for r in table2_cost_rows() if r["model"] == model)
+        return (f"needs a GPU: about {row['gpu_s'] / 3600:.1f} h for its network at the paper's recipe "
+                "and four masks on each of 2,000 test images (reproduce --estimate)")
+    return needs
+
+
 def _id_claim(table: str, attack: str, model: str) -> Claim:
     significant = float(TABLE2_3[attack, model][4]) < 0.05
     key = _MODEL_KEY[model]
@@ -82,7 +94,8 @@ def _id_claim(table: str, attack: str, model: str) -> Claim:
                  "(Id test)", ID, _T23, _paper_text(attack, model),
                  id_test(model, attack, significant,
                          accuracy=("fourier_masks", f"accuracy/{key}", paper_acc),
-                         effect=id_effect(attack, model)))
+                         effect=id_effect(attack, model)),
+                 needs=None if model == "ResNet-20" else _gpu_needs(model))
 
 
 CLAIMS = (
