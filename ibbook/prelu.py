@@ -12,11 +12,12 @@ is a ReLU neuron, and for every ``p`` the network ``f_p(x) = sum_j v_j relu(<x, 
 - :func:`attack_direction` (``d_0``, the unit vector along ``mu_+ - mu_-``),
   :func:`relu_teacher_radius` (the exact l2 distance of a point to ``F``'s decision boundary)
   and :func:`prelu_teacher_centre_radius` (the exact distance of a cluster centre to ``F^(p)``'s
-  boundary);
+  boundary), :func:`prelu_teacher_radius_bound` (a certified lower bound at any point, p >= 2);
 - :func:`radius_along` (bisection for the smallest flip along one direction per point),
   :class:`TwoLogits` (a scalar classifier as logits ``(-f, f)``, for foolbox);
-- :func:`fit_gradient_flow` (full-batch GD with small steps on the exponential or logistic
-  loss, float64, with neuron snapshots) and :func:`neuron_alignment` (cosines of the neurons
+- :func:`fit_gradient_flow` (full-batch GD on the exponential or logistic loss, with a guard
+  that halves the step on a loss increase, and neuron snapshots), :func:`flow_lr` (the step
+  ``lr_per_k * K``) and :func:`neuron_alignment` (cosines of the neurons
   with the cluster centres);
 - :func:`mnist_prelu` (registered as ``"prelu_mlp"``): the one-hidden-layer pReLU classifier
   of the MNIST experiment, mean-centring inside the model.
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm  # text bars: tqdm.auto warns without ipywidgets
 
 from ibbook.descent import record_points
 from ibbook.models import register
@@ -214,6 +214,40 @@ def prelu_teacher_centre_radius(p: float, k_neg: int) -> float:
     return float(np.sqrt(q / (1 + q)))
 
 
+def prelu_teacher_radius_bound(X: np.ndarray, y: np.ndarray, centres: np.ndarray, k_pos: int,
+                               p: float) -> np.ndarray:
+    """A certified lower bound on the l2 distance of each point to the boundary of ``F^(p)``,
+    ``p >= 2`` (Min & Vidal, poster, "Robust against O(1)-attack"); 0 where misclassified.
+
+    Write ``c_k = <x, mu_k>`` (``centres`` K×d, orthonormal rows, the first ``k_pos`` positive),
+    and for a positive point ``c* = max_{k <= k_pos} c_k`` and ``r = ||(c_k)_+ , k > k_pos||_2``.
+    A perturbation of norm ``t`` moves the coordinates by at most ``t`` in l2; to flip the sign
+    it must bring some ``sum_neg relu^p`` up to ``sum_pos relu^p >= relu(a*)^p``, and since
+    ``||b||_p <= ||b||_2`` for ``p >= 2`` that needs ``||b_+||_2 >= relu(a*)``: it costs at least
+    ``min_s (c* - s)^2 + (s - r)^2 = (c* - r)^2 / 2``. So the distance is at least
+    ``max(c* - r, 0) / sqrt(2)`` (swap the roles for a negative point). At a centre this is
+    ``sqrt(2) / 2``, the exact distance (:func:`prelu_teacher_centre_radius`), so the bound is
+    tight there and certifies the theorem's radius at noisy points without an attack.
+
+    ``X`` is n×d, ``y`` n labels in {-1, +1}; returns n distances (float64). ValueError names a
+    ``p < 2``, labels other than ±1 or a bad ``k_pos``. Used by: pReLU chapter.
+    """
+    p = _check_p(p)
+    if p < 2:
+        raise ValueError(f"p={p!r} is not accepted; the bound needs p >= 2")
+    X, y = np.atleast_2d(np.asarray(X, dtype=float)), np.asarray(y, dtype=float)
+    centres = np.asarray(centres, dtype=float)
+    if not 1 <= k_pos < len(centres):
+        raise ValueError(f"k_pos={k_pos!r} is not accepted; use 1 <= k_pos < K = {len(centres)}")
+    if len(y) != len(X) or not set(np.unique(y).tolist()) <= {-1.0, 1.0}:
+        raise ValueError(f"labels {sorted(set(np.unique(y).tolist()))} are not accepted; use -1 and +1, one per row")
+    c = X @ centres.T
+    pos, neg = c[:, :k_pos], c[:, k_pos:]
+    own = np.where(y > 0, pos.max(1), neg.max(1))
+    other = np.where(y > 0, np.linalg.norm(np.maximum(neg, 0), axis=1), np.linalg.norm(np.maximum(pos, 0), axis=1))
+    return np.maximum(own - other, 0.0) / np.sqrt(2)
+
+
 @torch.no_grad()
 def radius_along(f: nn.Module, X: np.ndarray, y: np.ndarray, directions: np.ndarray, *, t_max: float,
                  n_grid: int = 200, bisections: int = 40) -> np.ndarray:
@@ -269,19 +303,48 @@ class TwoLogits(nn.Module):
 
 @dataclass
 class FlowHistory:
-    """``steps`` at which the mean ``loss`` and the neurons ``W`` (h×d) and ``v`` (h,) were recorded."""
+    """``steps`` at which the mean ``loss`` and the neurons ``W`` (h×d) and ``v`` (h,) were
+    recorded; ``lr`` the step size in force at the end and ``halvings`` how often the guard of
+    :func:`fit_gradient_flow` halved it (0: every step lowered the loss)."""
 
     steps: np.ndarray
     loss: np.ndarray
     W: list = field(default_factory=list)
     v: list = field(default_factory=list)
+    lr: float = float("nan")
+    halvings: int = 0
+
+
+def flow_lr(K: int, lr_per_k: float) -> float:
+    """The gradient-descent step for ``K`` clusters: ``lr_per_k * K``.
+
+    From a small initialisation the neurons first turn while their norms barely change; that
+    phase lasts a time proportional to ``K`` (each cluster holds a share ``1/K`` of the points,
+    so the gradient on a neuron aligned with one centre is ``K`` times weaker), so a step that
+    grows like ``K`` covers it in a number of steps independent of ``K``. The guard of
+    :func:`fit_gradient_flow` catches a step that turns out too large later on.
+    ValueError names a ``K`` that is not an integer >= 1 or an ``lr_per_k`` that is not > 0.
+    Used by: pReLU chapter.
+    """
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K={K!r} is not accepted; use an integer >= 1")
+    if not np.isfinite(lr_per_k) or not lr_per_k > 0:
+        raise ValueError(f"lr_per_k={lr_per_k!r} is not accepted; use a finite number > 0")
+    return float(lr_per_k * K)
 
 
 def fit_gradient_flow(net: PReLUNet, X: np.ndarray, y: np.ndarray, *, steps: int, lr: float, loss: str = "exp",
-                      n_records: int = 30, progress: bool = False) -> FlowHistory:
-    """Full-batch gradient descent with a small step ``lr`` on the mean ``exp(-y f)`` or
-    ``log(1 + exp(-y f))``: an Euler discretisation of gradient flow. Trains ``net`` in place
-    (use float64) and records the loss and neurons at ``n_records`` log-spaced steps.
+                      n_records: int = 30, guard: bool = True) -> FlowHistory:
+    """Full-batch gradient descent on the mean ``exp(-y f)`` or ``log(1 + exp(-y f))``: an Euler
+    discretisation of gradient flow (Min & Vidal, poster, "Gradient flow with small
+    initialization"). Trains ``net`` in place, in its own dtype, and records the loss and neurons
+    at ``n_records`` log-spaced steps.
+
+    ``X`` is n×d, ``y`` n labels in {-1, +1}. With ``guard`` (default), a step that raises the
+    loss is undone and the step size halved (a step small enough always lowers the loss, so an
+    increase means ``lr`` was too large for the current weights); gradient descent then never
+    increases the loss. ValueError names a bad ``loss``, ``steps`` or ``lr``;
+    FloatingPointError if the loss is not finite.
 
     Used by: pReLU chapter.
     """
@@ -290,25 +353,51 @@ def fit_gradient_flow(net: PReLUNet, X: np.ndarray, y: np.ndarray, *, steps: int
         raise ValueError(f"steps={steps!r}, lr={lr!r} are not accepted; use an integer steps >= 1 and lr > 0")
     dtype = net.hidden.weight.dtype
     X, y = torch.as_tensor(np.asarray(X), dtype=dtype), torch.as_tensor(np.asarray(y), dtype=dtype)
+    if X.ndim != 2 or y.shape != (len(X),):
+        raise ValueError(f"X {tuple(X.shape)}, y {tuple(y.shape)} are not accepted; use X (n, d) and y (n,)")
     keep = set(record_points(steps, n_records).tolist())
-    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    params = list(net.parameters())
     rec_steps, rec_loss, Ws, vs = [], [], [], []
-    for t in tqdm(range(steps + 1), disable=not progress, mininterval=2, desc=f"gradient flow p={net.p:g}"):
+    halvings, previous, saved = 0, None, None
+
+    def objective() -> torch.Tensor:
         m = -y * net(X)
-        value = torch.exp(m).mean() if loss == "exp" else nn.functional.softplus(m).mean()
-        if t in keep:
+        return torch.exp(m).mean() if loss == "exp" else nn.functional.softplus(m).mean()
+
+    t = 0
+    value = objective()
+    while True:
+        if not torch.isfinite(value):
+            raise FloatingPointError(f"gradient flow diverged at step {t}; lower lr={lr}")
+        if guard and previous is not None and value.item() > previous:
+            with torch.no_grad():  # undo the step and retry it with half the step size
+                for par, old in zip(params, saved):
+                    par.copy_(old)
+            lr, halvings, t = lr / 2, halvings + 1, t - 1
+            if halvings > 60:
+                raise FloatingPointError(f"the step size was halved {halvings} times at step {t}; the loss "
+                                         "cannot decrease (check the data and the initialisation)")
+            value = objective()
+        if t in keep and (not rec_steps or rec_steps[-1] != t):
             rec_steps.append(t)
             rec_loss.append(value.item())
             Ws.append(net.hidden.weight.detach().clone().numpy())
             vs.append(net.v.weight.detach()[0].clone().numpy())
         if t == steps:
             break
-        if not torch.isfinite(value):
-            raise FloatingPointError(f"gradient flow diverged at step {t}; lower lr={lr}")
-        opt.zero_grad()
+        for par in params:
+            par.grad = None
         value.backward()
-        opt.step()
-    return FlowHistory(steps=np.array(rec_steps), loss=np.array(rec_loss), W=Ws, v=vs)
+        previous = value.item()
+        with torch.no_grad():
+            if guard:
+                saved = [par.detach().clone() for par in params]
+            for par in params:
+                par.add_(par.grad, alpha=-lr)
+        t += 1
+        value = objective()
+    return FlowHistory(steps=np.array(rec_steps), loss=np.array(rec_loss), W=Ws, v=vs, lr=float(lr),
+                       halvings=halvings)
 
 
 @dataclass

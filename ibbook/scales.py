@@ -196,28 +196,42 @@ SCALES["learning_dynamics"] = {
 }
 
 SCALES["prelu"] = {
-    "small": {"dim": 100, "width": 50, "n_train": 400, "n_test": 200,
-              "ks": (4, 8, 16, 32), "alphas": (0.02, 0.05), "ps": (1, 3),
-              "init": 1e-6, "gf_steps": 3000, "gf_lr": 0.5,
+    # synthetic problem: width = width_per_k * K neurons, n_per_k * K training points, GD step
+    # lr_per_k * K for gf_steps steps (prelu.flow_lr) in gf_dtype; noise alpha / sqrt(dim) per
+    # coordinate. MNIST: mnist_steps Adam steps of batches of 1000 (the authors' code: 51 epochs
+    # of 60,000 images = 3,060 steps).
+    "small": {"dim": 100, "n_per_k": 32, "width_per_k": 6, "n_test": 200,
+              "ks": (4, 8, 16, 32), "alphas": (0.05, 0.3), "ps": (1, 3),
+              "init": 1e-6, "gf_steps": 600, "lr_per_k": 0.125, "gf_dtype": "float64",
               "ddn_steps": 200,
               "mnist_ps": (1, 2, 3, 4), "mnist_width": 256,
-              "mnist_epochs": 30, "mnist_seeds": 2, "n_attack": 300,
+              "mnist_steps": 240, "mnist_seeds": 2, "n_attack": 300,
               "attack": "apgd-ce", "apgd_steps": 20,
               "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
-    "medium": {"dim": 200, "width": 100, "n_train": 1000, "n_test": 400,
-               "ks": (4, 8, 16, 32, 64), "alphas": (0.02, 0.05),
-               "ps": (1, 3, 4), "init": 1e-6, "gf_steps": 5000,
-               "gf_lr": 0.5, "ddn_steps": 300,
+    "medium": {"dim": 300, "n_per_k": 32, "width_per_k": 6, "n_test": 400,
+               "ks": (4, 8, 16, 32, 64), "alphas": (0.05, 0.3),
+               "ps": (1, 3), "init": 1e-6, "gf_steps": 600,
+               "lr_per_k": 0.125, "gf_dtype": "float32", "ddn_steps": 300,
                "mnist_ps": (1, 2, 3, 4), "mnist_width": 500,
-               "mnist_epochs": 30, "mnist_seeds": 3, "n_attack": 1000,
+               "mnist_steps": 1000, "mnist_seeds": 1, "n_attack": 1000,
                "attack": "apgd-ce", "apgd_steps": 100,
                "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
-    "full": {"dim": 1000, "width": 2000, "n_train": 20000, "n_test": 2000,
-             "ks": (4, 8, 16, 32, 64, 128), "alphas": (0.02, 0.05, 0.1),
-             "ps": (1, 2, 3, 4), "init": 1e-7, "gf_steps": 20000,
-             "gf_lr": 0.5, "ddn_steps": 1000,
+    # the poster's D = 1000 and the sweep to K = 128 on 2 CPU cores, float32 (the chapter shows
+    # one K in both precisions); MNIST with the authors' number of Adam steps, one seed
+    "large": {"dim": 1000, "n_per_k": 32, "width_per_k": 6, "n_test": 1000,
+              "ks": (4, 8, 16, 32, 64, 128), "alphas": (0.05, 0.3),
+              "ps": (1, 3), "init": 1e-6, "gf_steps": 600,
+              "lr_per_k": 0.125, "gf_dtype": "float32", "ddn_steps": 500,
+              "mnist_ps": (1, 2, 3, 4), "mnist_width": 500,
+              "mnist_steps": 3000, "mnist_seeds": 1, "n_attack": 1000,
+              "attack": "apgd-ce", "apgd_steps": 100,
+              "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
+    "full": {"dim": 1000, "n_per_k": 64, "width_per_k": 16, "n_test": 2000,
+             "ks": (4, 8, 16, 32, 64, 128), "alphas": (0.05, 0.3),
+             "ps": (1, 2, 3, 4), "init": 1e-7, "gf_steps": 1000,
+             "lr_per_k": 0.125, "gf_dtype": "float32", "ddn_steps": 1000,
              "mnist_ps": (1, 2, 3, 4), "mnist_width": 500,
-             "mnist_epochs": 51, "mnist_seeds": 5, "n_attack": 2000,
+             "mnist_steps": 3000, "mnist_seeds": 5, "n_attack": 2000,
              "attack": "autoattack", "apgd_steps": 100,
              "linf_eps": (0.05, 0.1), "l2_eps": (1.0, 2.0)},
 }

@@ -119,3 +119,88 @@ def test_gradient_flow_aligns_relu_neurons_with_class_averages():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_cluster_noise_is_alpha_over_sqrt_d_per_coordinate():
+    # noise of norm about alpha whatever d (Min & Vidal's code), not alpha * sqrt(d)
+    for d in (50, 800):
+        c = orthogonal_clusters(400, d, 2, 2, alpha=0.3, seed=0)
+        noise = c.X - c.centres[c.k]
+        assert abs(np.linalg.norm(noise, axis=1).mean() - 0.3) < 0.02
+        assert abs(noise.std() - 0.3 / np.sqrt(d)) < 0.05 * 0.3 / np.sqrt(d)
+
+
+def test_step_size_grows_with_K_and_the_guard_stops_a_loss_increase():
+    assert prelu.flow_lr(32, 0.125) == 4.0 and prelu.flow_lr(4, 0.125) == 0.5
+    c = orthogonal_clusters(80, 20, 2, 2, alpha=0.05, seed=0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        def run(guard):
+            net = prelu.small_init(prelu.PReLUNet(20, 8, 1, dtype=torch.float64), 1e-4, seed=0)
+            return prelu.fit_gradient_flow(net, c.X, c.y, steps=300, lr=400.0, n_records=300, guard=guard)
+        guarded = run(True)
+        assert guarded.halvings > 0 and guarded.lr < 400.0
+        assert np.all(np.diff(guarded.loss) <= 1e-12)  # never uphill
+        try:  # without the guard the same step goes uphill (or diverges)
+            unguarded = run(False)
+            assert unguarded.halvings == 0 and np.any(np.diff(unguarded.loss) > 1e-6)
+        except FloatingPointError:
+            pass
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_certified_radius_of_Fp_is_a_lower_bound_and_exact_at_the_centres():
+    K, k_pos = 6, 3
+    c = orthogonal_clusters(120, 12, k_pos, K - k_pos, alpha=0.5, seed=2)
+    lab = np.where(np.arange(K) < k_pos, 1.0, -1.0)
+    assert np.allclose(prelu.prelu_teacher_radius_bound(c.centres, lab, c.centres, k_pos, 3), np.sqrt(2) / 2)
+    for p in (2, 3, 4):
+        F = prelu.prelu_teacher(c.centres, k_pos, p)
+        bound = prelu.prelu_teacher_radius_bound(c.X, c.y, c.centres, k_pos, p)
+        # every flip found along many directions (random ones and toward each wrong-class
+        # centre) lies at least as far as the bound; the bound is not vacuous either
+        rng = np.random.default_rng(p)
+        found = np.full(len(c.X), np.inf)
+        dirs = [rng.standard_normal(12) for _ in range(20)] + [m for m in c.centres]
+        for dvec in dirs:
+            dvec = np.broadcast_to(dvec / np.linalg.norm(dvec), c.X.shape)
+            for sgn in (1, -1):
+                found = np.minimum(found, prelu.radius_along(F, c.X, c.y, sgn * dvec, t_max=3.0, n_grid=60))
+        with torch.no_grad():
+            ok = np.sign(F(torch.tensor(c.X)).numpy()) == c.y
+        assert np.all(found[ok] >= bound[ok] - 1e-9), p
+        assert np.median(bound[ok]) > 0.4 and np.all(bound[~ok] == 0)
+    # a wrong formula (e.g. forgetting the 1/sqrt(2)) would exceed a flip found by the line search
+    F3 = prelu.prelu_teacher(c.centres, k_pos, 3)
+    mid_dir = np.broadcast_to(c.centres[k_pos] - c.centres[0], (1, 12)) / np.sqrt(2)
+    at_centre = prelu.radius_along(F3, c.centres[:1], lab[:1], mid_dir, t_max=2.0)
+    assert at_centre[0] < np.sqrt(2) * prelu.prelu_teacher_radius_bound(c.centres[:1], lab[:1], c.centres,
+                                                                         k_pos, 3)[0]
+
+
+def test_cost_count_is_4nDh_per_gradient_step():
+    from ibbook import reproduce
+    s = {"ks": (4,), "alphas": (0.1,), "ps": (1,), "gf_steps": 10, "n_per_k": 2, "width_per_k": 3, "dim": 5,
+         "mnist_steps": 0, "mnist_seeds": 1, "mnist_ps": (1,), "mnist_width": 7}
+    per_run = lambda K: 10 * 4 * (2 * K) * (3 * K) * 5
+    # the sweep's one run, the poster's 12 runs at K = 10, the precision check's one run
+    assert reproduce._prelu_flops(s) == per_run(4) + 12 * per_run(10) + per_run(4)
+    s2 = {**s, "mnist_steps": 3}
+    assert reproduce._prelu_flops(s2) - reproduce._prelu_flops(s) == 3 * 1000 * 6 * 784 * 7
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: prelu.flow_lr(0, 0.1), "K=0 is not accepted"),
+    (lambda: prelu.flow_lr(4, -1.0), "lr_per_k=-1.0 is not accepted"),
+    (lambda: prelu.prelu_teacher_radius_bound(np.eye(4), np.ones(4), np.eye(4), 2, 1.5),
+     "p=1.5 is not accepted; the bound needs p >= 2"),
+    (lambda: prelu.prelu_teacher_radius_bound(np.eye(4), np.zeros(4), np.eye(4), 2, 3),
+     r"labels \[0.0\] are not accepted"),
+    (lambda: prelu.fit_gradient_flow(prelu.PReLUNet(3, 2, 1), np.ones((2, 3)), np.ones(3), steps=5, lr=0.1),
+     r"X \(2, 3\), y \(3,\) are not accepted"),
+])
+def test_new_bad_arguments_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -25,7 +25,7 @@ def test_orthogonal_clusters_centres_labels_and_balance():
     assert counts.max() - counts.min() <= 1
     assert np.array_equal(c.y, np.where(c.k < 3, 1.0, -1.0))
     assert np.allclose(c.mu_pos, c.centres[:3].sum(0)) and np.allclose(c.mu_neg, c.centres[3:].sum(0))
-    # points sit near their own centre: noise of norm about alpha * sqrt(d) ~ 0.22 < distance sqrt(2) between centres
+    # points sit near their own centre: noise alpha / sqrt(d) per coordinate, of norm about alpha = 0.05 < sqrt(2)
     nearest = np.argmax(c.X @ c.centres.T, axis=1)
     assert np.array_equal(nearest, c.k)
 

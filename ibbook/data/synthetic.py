@@ -3,7 +3,8 @@
 - :func:`separable_gaussians`: Gaussian inputs labelled by a random linear teacher, with a margin
   (implicit-bias theory chapter, attacks chapter: GD on separable data, Faghri et al.'s setting);
 - :func:`orthogonal_clusters`: a balanced mixture of Gaussians around orthonormal centres, some
-  clusters positive and some negative (pReLU chapter, after Min & Vidal);
+  clusters positive and some negative, noise ``alpha / sqrt(d)`` per coordinate (pReLU chapter,
+  after Min & Vidal);
 - :func:`spiral`: a noisy planar spiral whose two coordinates are strongly but non-linearly
   dependent (intrinsic-dimension chapter, after Basile et al.'s Table 1 and Fig. 4).
 """
@@ -68,12 +69,19 @@ class Clusters:
 
 def orthogonal_clusters(n: int, d: int, k_pos: int, k_neg: int, *, alpha: float = 0.1,
                         seed: int = 0) -> Clusters:
-    """A balanced mixture of ``K = k_pos + k_neg`` Gaussians ``N(mu_k, alpha^2 I_d)``.
+    """A balanced mixture of ``K = k_pos + k_neg`` Gaussians ``N(mu_k, (alpha^2 / d) I_d)``.
 
-    The centres ``mu_1..mu_K`` are orthonormal (a random K-frame from a QR decomposition, so
-    ``d >= K``); clusters ``1..k_pos`` carry label +1, the others -1. Rows are spread over the
-    clusters as evenly as possible (counts differ by at most one). ``mu_pos``/``mu_neg`` are the sums
-    of the positive/negative centres, as in Min & Vidal.
+    The noise has standard deviation ``alpha / sqrt(d)`` per coordinate, so its norm is about
+    ``alpha`` whatever ``d``: the scaling of Min & Vidal's code, under which their bounds
+    (e.g. ``exp(-C d / (alpha^2 K))``) improve with ``d``. (The poster writes ``alpha^2 I``;
+    with that, the noise along any centre would not shrink with ``d``.) The centres
+    ``mu_1..mu_K`` are orthonormal (a random K-frame from a QR decomposition, so ``d >= K``);
+    clusters ``1..k_pos`` carry label +1, the others -1. Rows are spread over the clusters as
+    evenly as possible (counts differ by at most one). ``mu_pos``/``mu_neg`` are the sums of the
+    positive/negative centres, as in Min & Vidal (poster, "Data").
+
+    Returns :class:`Clusters` with ``X`` (n×d, float64). ValueError names a bad ``n``, ``d``,
+    ``k_pos``, ``k_neg`` (integers >= 1, ``d >= k_pos + k_neg``) or ``alpha`` (finite, >= 0).
     """
     n, d = _check_positive_int("n", n), _check_positive_int("d", d)
     k_pos, k_neg = _check_positive_int("k_pos", k_pos), _check_positive_int("k_neg", k_neg)
@@ -85,7 +93,7 @@ def orthogonal_clusters(n: int, d: int, k_pos: int, k_neg: int, *, alpha: float 
     q, r = np.linalg.qr(rng.standard_normal((d, K)))
     centres = (q * np.sign(np.diag(r))).T  # K×d, rows orthonormal
     k = rng.permutation(np.arange(n) % K)
-    X = centres[k] + alpha * rng.standard_normal((n, d))
+    X = centres[k] + (alpha / np.sqrt(d)) * rng.standard_normal((n, d))
     y = np.where(k < k_pos, 1.0, -1.0)
     return Clusters(X=X, y=y, k=k, centres=centres, mu_pos=centres[:k_pos].sum(0), mu_neg=centres[k_pos:].sum(0))
 

@@ -19,6 +19,18 @@ ROBUST_RADIUS_SQRT = math.sqrt(2)
 MNIST_BATCH = 1000
 #: Our choice of delta in (0, sqrt 2) for the checks (not the poster's).
 DELTA = 0.3
+#: The poster's own synthetic experiment ("Neurons visualized at the end of training"): K = 10
+#: clusters, 6 positive and 4 negative, D = 1000, noise sigma / sqrt(D) per coordinate, sigma in
+#: {0.05, 0.3}, p in {1, 3}. Provenance: these settings are not in the poster's text we hold
+#: (which shows that experiment only as a figure); they are the reading of the poster's figure
+#: and the authors' code recorded in issue 24.
+POSTER_K10 = {"k_pos": 6, "k_neg": 4, "dim": 1000, "sigmas": (0.05, 0.3), "ps": (1, 3)}
+#: Adam steps of the MNIST experiment in the authors' code: 51 epochs of the 60,000 training
+#: images in batches of 1000 (60 steps each). Not in the poster's text (issue 24).
+MNIST_ADAM_STEPS = 51 * 60
+#: Numbers the poster gives for the MNIST experiment: none (it shows a figure, "pReLU improves
+#: the robustness of trained network on MNIST", without values in the text we hold).
+MNIST_POSTER_NUMBERS = None
 
 
 def robust_radius(delta: float = DELTA) -> float:
@@ -39,13 +51,14 @@ CLAIMS = (
           _TEACH, "O(1/sqrt(K))", radii_match("teachers/F_centre_radius", "teachers/ks")),
     Claim("004.thm-prelu.classifier", SOURCE, "Thm (pReLU robust, p > 2), the classifier",
           f"no test point of the clusters loses F^(p)'s label within (sqrt 2 - delta)/2 "
-          f"(delta = {DELTA}; DDN attack)", PR, _TEACH, "(sqrt(2) - delta)/2",
-          bound(("teachers/F3_ddn_test_min", ">=", robust_radius()))),
+          f"(delta = {DELTA}; certified lower bound of the distance, exact at the centres)", PR,
+          _TEACH, "(sqrt(2) - delta)/2",
+          bound(("teachers/F3_certified_test_min", ">=", robust_radius()))),
     Claim("004.thm-relu", SOURCE, "Thm (ReLU F not robust)", "the ReLU classifier F is broken "
           f"by an O(1/sqrt(K)) attack: radius slope {RELU_RADIUS_SLOPE} in K", PR, _RK,
           "(1+rho)/sqrt(K) d0 flips F",
-          both(close("radius_vs_K/slopes/p=1, alpha=0.02", RELU_RADIUS_SLOPE, 0.3),
-               close("radius_vs_K/slopes/p=1, alpha=0.05", RELU_RADIUS_SLOPE, 0.3))),
+          both(close("radius_vs_K/slopes/p=1, alpha=0.05", RELU_RADIUS_SLOPE, 0.2),
+               close("radius_vs_K/slopes/p=1, alpha=0.3", RELU_RADIUS_SLOPE, 0.2))),
     Claim("004.thm-prelu", SOURCE, "Thm (pReLU robust, p > 2)", "F^(p) withstands O(1) attacks: "
           f"radius at least (sqrt 2 - delta)/2 (delta = {DELTA})", PR, _RK,
           "(sqrt(2) - delta)/2, independent of K",
@@ -63,6 +76,16 @@ CLAIMS = (
           beats("gradient_flow/p3_agree_F3_min", "gradient_flow/p3_agree_F_max", 0.9,
                 fair="baseline: agreement with the wrong classifier F",
                 uncertainty=_ONE_SEED, seeds_path="gradient_flow/seeds")),
+    Claim("004.conjecture.k10", SOURCE, "Conjectures at the poster's own setting (K = 10)",
+          "at K = 10 (6 positive, 4 negative clusters, D = 1000): the ReLU net follows F, the "
+          "p = 3 net F^(3)", PR, "The poster's own setting: K = 10",
+          "neurons at mu_+- (p = 1), at each mu_k (p = 3)",
+          both(beats("poster_k10/p1_agree_F_min", "poster_k10/p1_agree_F3_max", 0.95,
+                     fair="baseline: agreement with the wrong classifier F^(3)",
+                     uncertainty=_ONE_SEED, seeds_path="poster_k10/seeds"),
+               beats("poster_k10/p3_agree_F3_min", "poster_k10/p3_agree_F_max", 0.9,
+                     fair="baseline: agreement with the wrong classifier F",
+                     uncertainty=_ONE_SEED, seeds_path="poster_k10/seeds"))),
     Claim("004.mnist", SOURCE, "MNIST experiment", "pReLU improves robustness on MNIST without "
           "adversarial training (robust accuracy rises with p)", PR,
           "MNIST: pReLU without adversarial training",
