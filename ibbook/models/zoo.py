@@ -452,3 +452,34 @@ def fourier_predictor(model: Normalized) -> torch.Tensor:
             t = layer.transfer().to(torch.complex128)  # (out, in, N, N)
             spec = torch.einsum("oihw,cohw->cihw", t.conj(), spec)
         return (spec / model.std.view(1, -1, 1, 1).to(torch.float64)).cpu()
+
+
+# ------------------------------------------------------------------ zero initial output (alpha sweeps)
+
+class ZeroOutput(nn.Module):
+    """``f(x) = (g_a(x) - g_b(x)) / sqrt(2)`` with ``g_b`` an exact copy of ``g_a`` at construction:
+    the output is exactly zero at initialisation whatever the weight scale, while the two halves
+    train independently (the antisymmetric initialisation of Chizat et al. 2019 and Woodworth et
+    al. 2020). Scaling the initial weights by ``alpha`` then changes the regime of training (small:
+    rich, large: kernel), not the random function the network starts from. Input and output as
+    ``g_a``'s (images in [0, 1] -> logits)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        import copy
+
+        self.a = model
+        self.b = copy.deepcopy(model)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.a(x) - self.b(x)) / math.sqrt(2.0)
+
+
+def zero_output(model: nn.Module) -> ZeroOutput:
+    """Wrap ``model`` (e.g. ``conv_bounded(alpha=10)``) in :class:`ZeroOutput`: zero output at
+    initialisation, twice the parameters. ``ValueError`` for something that is not a module.
+
+    Used by: Fourier-bias chapter (initial weight scale alpha, Ortega Caro et al. 2020 Fig. 11)."""
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={type(model).__name__} is not accepted; give a torch.nn.Module")
+    return ZeroOutput(model)

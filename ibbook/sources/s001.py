@@ -2,7 +2,11 @@
 
 Tables 1, 2 and 4 (Table 3 lists architectures, no numbers a chapter compares) are quoted here
 once; the Fourier-bias chapter imports them."""
-from .protocol import VERIFIED, Claim, accuracies, bound, finding
+import math
+from typing import Any, Mapping, Sequence
+
+from .protocol import (ALPHA, FAILS, HOLDS, INCONCLUSIVE, MIN_POWER, VERIFIED, Claim, Outcome,
+                       accuracies, adequacy, bound, finding, get, graded)
 
 SOURCE = "001"
 KEY = "ortegacaro2020learning"
@@ -51,13 +55,151 @@ def _d1(model: str, table=TABLE1) -> str:
     return f"||delta^||_1 {table[model][1].split(' ±')[0]}"
 
 
-def _fb(cid, item, claim, paper, models):
+def _ratio(row, i1, i2) -> float:
+    """||v^||_1 / ||v^||_2 of a quoted table row (columns i1, i2: l1 and l2)."""
+    return float(row[i1].split("±")[0]) / float(row[i2].split("±")[0])
+
+
+def paper_effect(a: str, b: str, what: str) -> float:
+    """The paper's relative effect ``(r_b - r_a) / r_b`` of the sparsity ratio
+    ``r = ||v^||_1 / ||v^||_2`` of model ``a`` against model ``b`` (``what``: "beta" or "delta"),
+    from Table 1 (linear models) or Table 2 (ReLU models). Positive: ``a`` is sparser."""
+    cols = {"beta": (3, 2), "delta": (1, 0)}[what]
+    table = TABLE1 if a in TABLE1 else TABLE2
+    ra, rb = _ratio(table[a], *cols), _ratio(table[b], *cols)
+    return (rb - ra) / rb
+
+
+#: Tolerance (relative) of "does not depend on depth": the paper's own gap (Table 1) is 4.2 %.
+EQUIV_TOL = 0.05
+
+
+def seed_test(trained: Sequence[float], untrained: Sequence[float], effect: float | None = None,
+              equivalence: float | None = None, alpha: float = ALPHA) -> dict[str, Any]:
+    """The effect beyond the baseline, over seeds: ``net_s = trained_s - untrained_s`` (each the
+    claim's difference, positive in the claim's direction, at seed ``s``), its mean, the
+    one-sided ``1 - alpha`` t interval (two-sided ``1 - 2 alpha``: ``lo``, ``hi``), the one-sided
+    p value of ``net > 0`` and the power of that t test (noncentral t, the run's own spread) to
+    see the paper's ``effect`` (None: the paper gives no number, power not computable). With
+    ``equivalence = tol``: the two one-sided tests of ``|net| < tol`` instead (p is the larger of
+    the two). ``ValueError`` for fewer than 2 seeds or unequal lengths."""
+    from scipy import stats
+
+    t, u = [float(v) for v in trained], [float(v) for v in untrained]
+    if len(t) != len(u) or len(t) < 2:
+        raise ValueError(f"{len(t)} trained and {len(u)} untrained values are not accepted; give one "
+                         "of each per seed, at least 2 seeds")
+    net = [a - b for a, b in zip(t, u)]
+    n, mean = len(net), sum(net) / len(net)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in net) / (n - 1))
+    se, tcrit = sd / math.sqrt(n), float(stats.t.ppf(1 - alpha, n - 1))
+    out = {"n": n, "net": net, "mean": mean, "sd": sd, "lo": mean - tcrit * se,
+           "hi": mean + tcrit * se, "baseline": sum(u) / n, "trained": sum(t) / n}
+    if equivalence is not None:
+        if se == 0:
+            p = 0.0 if abs(mean) < equivalence else 1.0
+        else:
+            p = max(float(stats.t.sf((mean + equivalence) / se, n - 1)),
+                    float(stats.t.sf((equivalence - mean) / se, n - 1)))
+        return {**out, "p": p, "power": None}
+    p = (0.0 if mean > 0 else 1.0) if se == 0 else float(stats.t.sf(mean / se, n - 1))
+    power = None
+    if effect is not None:
+        power = 1.0 if se == 0 else float(stats.nct.sf(tcrit, n - 1, abs(effect) / se))
+    return {**out, "p": p, "power": power}
+
+
+def ordering(cid: str, models: Sequence[str], effect: float | None = None,
+             equivalence: float | None = None, path: str = "orderings"):
+    """The protocol's check of one ordering of the Fourier-bias chapter, from
+    ``results[path][cid]``: ``{"trained": [...], "untrained": [...], "what": ...}`` (per seed, the
+    claim's difference, relative, positive in the claim's direction; the untrained networks at the
+    same seeds are the baseline), optionally ``"excluded"`` (model -> reason) and ``"kept"``.
+
+    Holds: the effect beyond the baseline is significant (one-sided t over seeds, alpha 0.05),
+    or for an ``equivalence`` claim its 90 % interval lies within ``+-equivalence``. Does not
+    hold: not significant while the test had power >= 0.8 for the paper's ``effect`` (or, for an
+    equivalence claim, the interval lies entirely outside the tolerance). Otherwise, or with fewer
+    than 3 seeds, a model near chance or under-trained (``test_accuracy``; Table 4), or fewer than
+    3 models left in a sweep: inconclusive, reasons stated. A result file without ``path`` (runs
+    made before the baselines existed) is graded as before: inconclusive, no baseline, one seed.
+    """
+    old = finding(cid, baseline=NO_UNTRAINED, uncertainty=NO_CI, models=models,
+                  paper_acc=TABLE4_ACCURACY)
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        if path not in r:
+            return old(r, ctx)
+        row = get(r, f"{path}/{cid}")
+        st = seed_test(row["trained"], row["untrained"], effect, equivalence)
+        reasons, fair = [], [f"{st['n']} seeds; baseline: untrained nets at the same seeds"]
+        if st["n"] < 3:
+            reasons.append(f"only {st['n']} seeds (the protocol asks for 3)")
+        accs = r.get("test_accuracy", {})
+        for m in row.get("models", models):
+            if m not in accs:
+                reasons.append(f"{m} accuracy not recorded; adequacy not checked")
+                continue
+            text, why = adequacy(m, float(accs[m]), TABLE4_ACCURACY.get(m))
+            if why:
+                reasons.append(why)
+        for m, why in row.get("excluded", {}).items():
+            fair.append(f"{m} left out ({why})")
+        if "kept" in row and len(row["kept"]) < 3:
+            reasons.append(f"{len(row['kept'])} models left in the sweep; a trend needs 3")
+        ours = (f"{row.get('what', 'effect')}: trained {st['trained']:+.3g}, untrained "
+                f"{st['baseline']:+.3g}; beyond baseline {st['mean']:+.3g} "
+                f"[{st['lo']:+.3g}, {st['hi']:+.3g}] (90 % CI), p = {st['p']:.2g}")
+        if equivalence is not None:
+            inside = -equivalence < st["lo"] and st["hi"] < equivalence
+            outside = st["lo"] > equivalence or st["hi"] < -equivalence
+            fair.append(f"equivalence within +-{equivalence:.0%}")
+            if not (inside or outside):
+                reasons.append(f"interval neither within nor outside +-{equivalence:.0%}")
+            return graded(ours + f"; tolerance +-{equivalence:.0%}", inside, "; ".join(fair), reasons)
+        sig = st["p"] < ALPHA
+        if effect is None:
+            fair.append("paper gives no effect size: no power for a negative verdict")
+            if not sig:
+                reasons.append("not significant, and without the paper's effect size a null "
+                               "result has no stated power")
+        else:
+            fair.append(f"power {st['power']:.2f} for the paper's effect {effect:+.1%}")
+            if not sig and st["power"] < MIN_POWER:
+                reasons.append(f"power {st['power']:.2f} < {MIN_POWER} for the paper's effect "
+                               f"{effect:+.1%}")
+        return graded(ours, sig, "; ".join(fair), reasons)
+    return check
+
+
+def _fb(cid, item, claim, paper, models, effect=None, equivalence=None):
     return Claim(cid, SOURCE, item, claim, FB, _VB, paper,
-                 finding(cid, baseline=NO_UNTRAINED, uncertainty=NO_CI, models=models,
-                         paper_acc=TABLE4_ACCURACY))
+                 ordering(cid, models, effect, equivalence))
 
 
 _LIN = ("FC", "full conv")
+
+
+def converged_limits(path: str = "theory"):
+    """Linear nets trained to convergence against the exact solutions (``results[path]``: per
+    seed, ``fc_nearer_l2`` and ``conv_nearer_f1`` (the trained predictor's cosine with the
+    predicted solution above its cosine with the other one), ``loss`` (final training losses)):
+    holds when every seed agrees for both nets, does not hold when any seed disagrees; fewer than
+    3 seeds, or a loss at or above ``target`` (not converged): inconclusive, reasons stated."""
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        t = get(r, path)
+        fc, conv, loss = list(t["fc_nearer_l2"]), list(t["conv_nearer_f1"]), list(t["loss"])
+        reasons = []
+        if len(fc) < 3:
+            reasons.append(f"only {len(fc)} seeds (the protocol asks for 3)")
+        if max(loss) >= t.get("target", 1e-3):
+            reasons.append(f"not converged: training loss {max(loss):.2g} >= {t.get('target', 1e-3):g}")
+        ours = (f"FC nearer the l2 solution in {sum(fc)} of {len(fc)} seeds, conv nearer the "
+                f"Fourier group-l1 solution in {sum(conv)} of {len(conv)}; largest final loss "
+                f"{max(loss):.1g}")
+        return graded(ours, all(fc) and all(conv), f"{len(fc)} seeds; n = {t.get('n', '?')} "
+                      f"images, d = {t.get('d', '?')}; exact solutions by cvxpy", reasons)
+    return check
 _FINAL_ACC = ("ResNet-18", "dynamics/attacked accuracy", TABLE4_ACCURACY["ResNet-18"])
 
 
@@ -76,27 +218,34 @@ CLAIMS = (
               max(TABLE4_ACCURACY[m] for m in list(TABLE4_ACCURACY)[7:11]),
               TABLE4_ACCURACY["VGG-19"], TABLE4_ACCURACY["ResNet-18"]),
           accuracies("test_accuracy", TABLE4_ACCURACY, 0.05)),
+    Claim("001.s3.3.converged-limits", SOURCE, "§3.3 (after Gunasekar et al.)",
+          "linear FC nets converge to the l2 max-margin predictor, two-layer full-width "
+          "convolutions towards the Fourier-l1 one", FB, "Linear models trained to convergence",
+          "R_FC = ||beta||_2, R_CONV = ||beta^||_1", converged_limits()),
     Claim("001.lemma1", SOURCE, "Lemma 1", "the end-to-end predictor of a linear conv net from "
           "its layers", FB, "The end-to-end predictor of a linear network",
           "beta from the parametrisation map", bound(("beta_identity_rel_err", "<", 1e-4),
                                                      passed=VERIFIED)),
     _fb("001.table1.linear.fullconv-sparser-beta", "Table 1",
         "linear: full conv has a sparser beta^ than FC",
-        f"{_b1('full conv')} (full conv) vs {_b1('FC').split()[-1]} (FC)", _LIN),
+        f"{_b1('full conv')} (full conv) vs {_b1('FC').split()[-1]} (FC)", _LIN,
+        paper_effect("full conv", "FC", "beta")),
     _fb("001.table1.linear.fullconv-sparser-delta", "Table 1",
         "linear: full conv has a sparser delta^ than FC",
-        f"{_d1('full conv')} vs {_d1('FC').split()[-1]}", _LIN),
+        f"{_d1('full conv')} vs {_d1('FC').split()[-1]}", _LIN,
+        paper_effect("full conv", "FC", "delta")),
     _fb("001.table1.linear.depth-sparser-beta", "Table 1",
         "linear: depth makes the full conv's beta^ sparser",
         f"{_b1('deep full conv')} (deep) vs {_b1('full conv').split()[-1]}",
-        ("full conv", "deep full conv")),
+        ("full conv", "deep full conv"), paper_effect("deep full conv", "full conv", "beta")),
     _fb("001.table1.linear.depth-sparser-delta", "Table 1",
         "linear: depth makes the full conv's delta^ sparser",
         f"{_d1('deep full conv')} (deep) vs {_d1('full conv').split()[-1]}",
-        ("full conv", "deep full conv")),
+        ("full conv", "deep full conv"), paper_effect("deep full conv", "full conv", "delta")),
     _fb("001.table1.linear.fc-depth-invariant", "Table 1",
         "linear: FC's beta^ does not depend on depth",
-        f"{_b1('deep FC')} (deep FC) vs {_b1('FC').split()[-1]}", ("FC", "deep FC")),
+        f"{_b1('deep FC')} (deep FC) vs {_b1('FC').split()[-1]}", ("FC", "deep FC"),
+        equivalence=EQUIV_TOL),
     _fb("001.s3.3.1.locally-conn-like-fc", "§3.3.1", "linear: locally conn. spreads beta^ like FC",
         "Fig. 8", ("locally conn.", "FC", "full conv")),
     _fb("001.s3.3.1.bounded-beta-higher", "§3.3.1",
@@ -108,7 +257,7 @@ CLAIMS = (
     _fb("001.table2.relu.fullconv-sparser-delta", "Table 2",
         "ReLU: full conv has a sparser delta^ than FC",
         f"{_d1('ReLU full conv', TABLE2)} vs {_d1('ReLU FC', TABLE2).split()[-1]}",
-        ("ReLU full conv", "ReLU FC")),
+        ("ReLU full conv", "ReLU FC"), paper_effect("ReLU full conv", "ReLU FC", "delta")),
     _fb("001.fig4b.relu.bounded-higher", "Fig. 4b",
         "ReLU: bounded conv's delta^ is higher freq. than full conv",
         "\"deep, bounded-Width models shift energy into higher frequencies\"",

@@ -1,7 +1,7 @@
 """002: Caro et al. 2024, translational symmetry and high-frequency perturbations: the orderings
 of the abstract (no table), judged in the Fourier-bias chapter."""
-from .protocol import Claim, finding
-from .s001 import NO_CI, NO_UNTRAINED, TABLE4_ACCURACY
+from .protocol import Claim
+from .s001 import ordering
 
 SOURCE = "002"
 KEY = "caro2024translational"
@@ -12,9 +12,10 @@ _DEPTHS = tuple(f"k=3, depth {d}" for d in (1, 2, 3))
 
 
 def _fb(cid, item, claim, paper, models):
+    """A claim graded by :func:`ibbook.sources.s001.ordering` (baseline, seeds, adequacy); the
+    abstract gives no effect sizes, so a null result here stays inconclusive."""
     return Claim(cid, SOURCE, item, claim, "fourier_bias", "Verdicts", paper,
-                 finding(cid, baseline=NO_UNTRAINED, uncertainty=NO_CI, models=models,
-                         paper_acc=TABLE4_ACCURACY))
+                 ordering(cid, models))
 
 
 CLAIMS = (
