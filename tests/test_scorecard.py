@@ -200,3 +200,11 @@ def test_summary_has_three_to_five_bullets_per_source(results):
     fails = next(b for b in s000 if b.startswith(("Does not hold", "No claim fails")))
     assert "complement" not in fails
     assert any("Inconclusive" in b and "complement" in b for b in s000)
+
+
+def test_the_scorecard_page_reads_every_scale_best_first():
+    # the page's default scale must read every committed scale in the scorecard's order; a scale
+    # left out (as "large" once was) silently grades rows on weaker runs
+    from ibbook.scales import SCALES
+
+    assert SCALES["scorecard"]["small"]["reads"] == scorecard.BEST_FIRST

@@ -6,7 +6,7 @@ import math
 from typing import Any, Mapping, Sequence
 
 from .protocol import (ALPHA, FAILS, HOLDS, INCONCLUSIVE, MIN_POWER, VERIFIED, Claim, Outcome,
-                       accuracies, adequacy, bound, finding, get, graded)
+                       accuracies, adequacy, bound, clopper_pearson, finding, get, graded)
 
 SOURCE = "001"
 KEY = "ortegacaro2020learning"
@@ -202,10 +202,100 @@ def converged_limits(path: str = "theory"):
     return check
 _FINAL_ACC = ("ResNet-18", "dynamics/attacked accuracy", TABLE4_ACCURACY["ResNet-18"])
 
+# --- learning dynamics (section 3.1, Figs. 1-3, 6, 7) ------------------------------------------
+#: "Absent" at initialisation: a success rate among correctly classified images whose 95 %
+#: Clopper-Pearson interval lies below this share. Ours: the paper shows "~0" without a number.
+ABSENT_MAX = 0.10
+#: Where the learning-dynamics records live in a result file (``ibbook.dynamics.claim_records``).
+LD_PATH = "claims"
+#: Why the from-initialisation rows of the spectra are shown but not graded.
+NOT_THE_SOURCE = ("not the source's statement: it places the shift after early training (the "
+                  "'.epoch1' row); from initialisation is shown beside it as the baseline view")
+
+
+def _absent_needs(limit: float = ABSENT_MAX) -> int:
+    """Fewest correctly classified images whose interval with no success lies below ``limit``."""
+    return next(n for n in range(1, 10_000) if clopper_pearson(0, n)[1] < limit)
+
+
+def _ld_gate(r: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The final network's test accuracy (``final_test_accuracy`` over ``n_test`` images)
+    against the paper's ResNet-18 (Table 4): the adequacy gate of every learning-dynamics row."""
+    acc, n = float(get(r, "final_test_accuracy")), r.get("n_test", "?")
+    text, why = adequacy("ResNet-18", acc, TABLE4_ACCURACY["ResNet-18"])
+    return f"{text} ({n} test images)", [why] if why else []
+
+
+def _proportion(rec: Mapping[str, Any]) -> tuple[str, bool, list[str]]:
+    """Absent at initialisation: the 95 % Clopper-Pearson interval of ``k / n`` (PGD success
+    among the images the untrained network classifies correctly) below :data:`ABSENT_MAX`
+    (holds) or above it (does not hold); otherwise, or with ``n = 0``, inconclusive."""
+    k, n, kf, nf = (int(rec[key]) for key in ("k", "n", "k_final", "n_final"))
+    fi, ff = rec.get("flips_init", (0, 0)), rec.get("flips_final", (0, 0))
+    if n == 0:
+        return "no image classified correctly at initialisation", False, [
+            "no correctly classified image at initialisation: the rate is undefined"]
+    lo, hi = clopper_pearson(k, n)
+    flo, fhi = clopper_pearson(kf, nf) if nf else (math.nan, math.nan)
+    ours = (f"initialisation: {k} of {n} correct images attacked within eps ({k / n:.2f}, 95% CI "
+            f"[{lo:.2f}, {hi:.2f}]) vs 'absent' below {ABSENT_MAX:g}; final network (epoch "
+            f"{rec.get('final_epoch', '?')}): {kf} of {nf} ({kf / max(nf, 1):.2f}, [{flo:.2f}, "
+            f"{fhi:.2f}]); decisions flipped within eps (FMN, all images): {fi[0]} of {fi[1]} at "
+            f"initialisation, {ff[0]} of {ff[1]} at the end")
+    reasons = []
+    if lo <= ABSENT_MAX <= hi:
+        reasons.append(f"interval [{lo:.2f}, {hi:.2f}] contains {ABSENT_MAX:g} at n = {n} correct "
+                       f"images (with no success at all, n >= {_absent_needs()} would decide)")
+    return ours, hi < ABSENT_MAX, reasons
+
+
+def _interval_outcome(rec: Mapping[str, Any]) -> tuple[str, bool, list[str]]:
+    """A statistic positive in the claim's direction and its bootstrap interval over images:
+    above 0 holds, below 0 does not hold (a significant effect against the claim, one-sided
+    ``1 - level / 2``), containing 0 is inconclusive (no power statement for a null)."""
+    est, lo, hi, n = float(rec["estimate"]), float(rec["lo"]), float(rec["hi"]), int(rec["n"])
+    level = float(rec.get("level", 0.9))
+    ours = (f"{rec['what']}: {est:+.3g} [{lo:+.3g}, {hi:+.3g}] ({level:.0%} bootstrap CI over "
+            f"{n} images); {rec['baseline']}")
+    for name in ("final_gap", "init_gap"):
+        if name in rec:
+            g = rec[name]
+            ours += (f"; {name.replace('_', ' ')} {float(g['estimate']):+.3g} "
+                     f"[{float(g['lo']):+.3g}, {float(g['hi']):+.3g}]")
+    reasons = [] if (lo > 0 or hi < 0) else [f"the {level:.0%} interval contains 0 at n = {n}"]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        reasons = [f"no finite interval at n = {n}"]
+    return ours, lo > 0, reasons
+
+
+def dynamics(cid: str, uncertainty: str | None = NO_CI_LD, has: str = ""):
+    """The protocol's check of a learning-dynamics claim from ``results["claims"][cid]`` (made by
+    :func:`ibbook.dynamics.claim_records`): a proportion record (absent at initialisation, see
+    :func:`_proportion`) or an interval record (:func:`_interval_outcome`); the baseline at
+    initialisation is in the record and in *ours*. Inconclusive, with the reason, when the final
+    network is more than 10 points below the paper's 92 % (:func:`_ld_gate`) and for the
+    from-initialisation views of the spectra (:data:`NOT_THE_SOURCE`). A result file without
+    ``claims`` (runs made before the records existed) is graded as before (the chapter's finding
+    text, ``uncertainty`` and ``has``)."""
+    old = finding(cid, uncertainty=uncertainty, has=has, gate=_FINAL_ACC)
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        if LD_PATH not in r:
+            return old(r, ctx)
+        rec = get(r, f"{LD_PATH}/{cid}")
+        text, reasons = _ld_gate(r)
+        ours, ok, why = (_proportion if rec.get("kind") == "proportion" else _interval_outcome)(rec)
+        if rec.get("view") == "init":
+            why.append(NOT_THE_SOURCE)
+        kind = ("Clopper-Pearson 95% over images" if rec.get("kind") == "proportion" else
+                f"bootstrap over images ({rec.get('n_boot', '?')} resamples)")
+        fair = f"{text}; baseline: the network at initialisation (same images); {kind}"
+        return graded(ours, ok, fair, reasons + why)
+    return check
+
 
 def _ld(cid, item, claim, paper, uncertainty=NO_CI_LD, has=""):
-    return Claim(cid, SOURCE, item, claim, LD, _LDF, paper,
-                 finding(cid, uncertainty=uncertainty, has=has, gate=_FINAL_ACC))
+    return Claim(cid, SOURCE, item, claim, LD, _LDF, paper, dynamics(cid, uncertainty, has))
 
 
 CLAIMS = (
