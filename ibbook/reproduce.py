@@ -540,7 +540,7 @@ def table2_cost_rows(n_images: int = 2000, *, root: Path = PROJECT_ROOT) -> list
     (:data:`ibbook.masks.large.LARGE`): training at the paper's recipe (the full scale's
     ``n_train x epochs`` training passes) and ``4 x n_images`` masks (essential, FMN, PGD,
     DeepFool), each at most ``max_steps`` input-gradient passes. The GPU time divides FLOPs (torch's
-    counter) by :data:`GPU_FLOPS`; the CPU time scales ResNet-20's measured seconds per mask
+    counter) by :data:`GPU_FLOPS`; the CPU time scales ResNet-20's measured seconds per mask on quiet cores
     (``data/results/fourier_masks/large.json``) by the ratio of pass FLOPs, so it assumes the same
     number of steps per mask as ResNet-20 needed. Rows: model, train/mask FLOPs, GPU and CPU
     seconds (CPU None when no ``large`` run is recorded)."""
