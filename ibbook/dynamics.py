@@ -13,6 +13,9 @@ same shape, in pixel units; norms per image ``(N,)``; spatial frequencies in cyc
 - :func:`attack_snapshot`: PGD within the paper's budget on ``N`` images (their labels), DeepFool-l2
   and FMN-linf on the first ``n_min`` images (the snapshot's own decision) -> :class:`SnapshotAttacks`;
   :func:`add_transfer`: the final network's PGD perturbations on every snapshot;
+  :func:`add_noise_baseline`: random sign noise at the same budget on every snapshot (the
+  baseline of "attackable": a decision that random noise of the same size flips is not evidence
+  of an adversarial direction);
 - :func:`summary_table`: one row per snapshot (accuracy, success rates, median minimal norms);
 - :func:`spectral_parts`: per-image spectral energy, radius-weighted energy and energy per sector,
   whose sums over any set of images give the pooled ``k_r`` and angular distribution of
@@ -37,6 +40,8 @@ from ibbook import fourier
 LEVEL = 0.90
 #: Sectors of orientation of the angular energy (15 degrees each, as the chapter's figure).
 N_SECTORS = 12
+#: Random sign perturbations (each pixel +-eps) tried per image and snapshot as the noise baseline.
+NOISE_DRAWS = 10
 #: The learning-dynamics claim ids of source 001, in the chapter's order.
 CLAIM_IDS = (
     "001.s3.1.absent-at-init", "001.s3.1.emerge-early", "001.fig2a.rises-with-accuracy",
@@ -57,7 +62,9 @@ class SnapshotAttacks:
     (N, C, H, W); ``l2`` / ``linf`` (M,) float: norm of the smallest perturbation DeepFool-l2 /
     FMN-linf found that changes the snapshot's own decision, NaN where none was found;
     ``df_delta`` (M, C, H, W) DeepFool's perturbations; ``transfer_success`` (N,) bool, set by
-    :func:`add_transfer`: correct and the *final* network's PGD perturbation fools this snapshot.
+    :func:`add_transfer`: correct and the *final* network's PGD perturbation fools this snapshot;
+    ``noise_success`` (N,) bool, set by :func:`add_noise_baseline`: correct and at least one of
+    :data:`NOISE_DRAWS` random sign perturbations of l-inf norm ``eps`` fools this snapshot.
     """
 
     epoch: int
@@ -68,6 +75,7 @@ class SnapshotAttacks:
     linf: np.ndarray
     df_delta: torch.Tensor
     transfer_success: np.ndarray | None = None
+    noise_success: np.ndarray | None = None
 
 
 def _positive_int(name: str, value, low: int = 1) -> int:
@@ -132,6 +140,39 @@ def add_transfer(snaps: Mapping[int, SnapshotAttacks], models: Mapping[int, torc
         a.transfer_success = a.correct & (adv != y.numpy())
 
 
+def random_sign_flips(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float,
+                      n_draws: int = NOISE_DRAWS, seed: int = 0, device="cpu") -> np.ndarray:
+    """Per image (N,) bool: classified as ``y`` and at least one of ``n_draws`` random sign
+    perturbations ``eps * s`` (``s`` uniform in {-1, +1} per pixel and channel, clipped to [0, 1],
+    one ``torch`` generator seeded by ``seed``) changes the decision: the success of random noise
+    at PGD's l-inf budget, the baseline of the adversarial success. ``ValueError`` for
+    ``eps < 0`` or ``n_draws < 1``."""
+    from ibbook import train
+
+    _positive_int("n_draws", n_draws)
+    if not eps >= 0:
+        raise ValueError(f"eps={eps!r} is not accepted; use a number >= 0")
+    yn = y.numpy()
+    correct = train.predict(model, x, device=device).argmax(1).numpy() == yn
+    gen = torch.Generator().manual_seed(seed)
+    flipped = np.zeros(len(x), bool)
+    for _ in range(n_draws):
+        sign = torch.randint(0, 2, x.shape, generator=gen, dtype=x.dtype) * 2 - 1
+        pred = train.predict(model, (x + eps * sign).clamp(0, 1), device=device).argmax(1).numpy()
+        flipped |= pred != yn
+    return correct & flipped
+
+
+def add_noise_baseline(snaps: Mapping[int, SnapshotAttacks], models: Mapping[int, torch.nn.Module],
+                       x: torch.Tensor, y: torch.Tensor, *, eps: float, n_draws: int = NOISE_DRAWS,
+                       seed: int = 0, device="cpu") -> None:
+    """Set ``noise_success`` of every snapshot (:func:`random_sign_flips`, the same draws for
+    every snapshot)."""
+    for e, a in snaps.items():
+        a.noise_success = a.correct & random_sign_flips(models[e], x, y, eps=eps, n_draws=n_draws,
+                                                        seed=seed, device=device)
+
+
 def _median(v: np.ndarray) -> float:
     """Median of the finite entries; NaN (no warning) when there are none."""
     v = np.asarray(v, float)
@@ -141,8 +182,9 @@ def _median(v: np.ndarray) -> float:
 def summary_table(snaps: Mapping[int, SnapshotAttacks], test_accuracy: Mapping[int, float],
                   eps: float):
     """One row per epoch: test accuracy, accuracy on the attacked images, the success rate of
-    PGD over all attacked images and among the correct ones, that of the final network's PGD,
-    the share of the first ``n_min`` images whose decision FMN flips within ``eps``, and the
+    PGD over all attacked images and among the correct ones, that of random sign noise at the
+    same budget among the correct ones (when :func:`add_noise_baseline` was called), that of the
+    final network's PGD, the share of the first ``n_min`` images whose decision FMN flips within ``eps``, and the
     median minimal norms (over images where one was found) with the share found."""
     import pandas as pd
 
@@ -153,6 +195,8 @@ def summary_table(snaps: Mapping[int, SnapshotAttacks], test_accuracy: Mapping[i
                      "attacked accuracy": float(a.correct.mean()),
                      "success, own PGD": float(a.pgd_success.mean()),
                      "success among correct": float(a.pgd_success.sum() / n_ok),
+                     "noise flips among correct": float(a.noise_success.sum() / n_ok)
+                     if a.noise_success is not None else np.nan,
                      "success, final network's PGD": float(np.mean(a.transfer_success))
                      if a.transfer_success is not None else np.nan,
                      "flips within eps": float(np.mean(np.nan_to_num(a.linf, nan=np.inf) <= eps)),
@@ -262,56 +306,97 @@ def _interval(what: str, stat, n: int, baseline: str, n_boot: int, seed: int, **
             "baseline": baseline, **extra}
 
 
-def claim_records(snaps: Mapping[int, SnapshotAttacks], paths: Mapping[int, Mapping], *,
-                  eps: float, n_boot: int = 1000, seed: int = 0) -> dict[str, dict]:
-    """The number behind each learning-dynamics claim (:data:`CLAIM_IDS`), as the source means
-    it, with its interval over the attacked images and the network at initialisation reported.
+def _view(label: str, stat, n: int, b: Mapping) -> dict:
+    """A number shown beside a graded one (not graded): its label and bootstrap interval."""
+    return {"label": label, **{k: v for k, v in bootstrap(stat, n, **b).items()
+                               if k in ("estimate", "lo", "hi")}}
 
-    ``snaps``: epoch -> :class:`SnapshotAttacks` (epochs 0 and 1 and a later final one, with
-    ``transfer_success`` set); ``paths``: epoch -> :func:`measure_paths` output with
-    ``"adversarial"`` and ``"random"`` (epochs 0 and final). Each record is either
-    ``{"kind": "proportion", "k", "n", ...}`` (counts; the check computes the interval) or
-    ``{"kind": "interval", "what", "estimate", "lo", "hi", "level", "n", "n_boot", "baseline"}``:
-    a statistic positive in the claim's direction and its bootstrap interval. ``ValueError``
-    naming the missing epochs or a snapshot without ``transfer_success``."""
+
+def claim_records(snaps: Mapping[int, SnapshotAttacks], paths: Mapping, *,
+                  eps: float, n_boot: int = 1000, seed: int = 0,
+                  spectral_view_from: int | None = None) -> dict[str, dict]:
+    """The number behind each learning-dynamics claim (:data:`CLAIM_IDS`), as the source means
+    it, each against a baseline measured in the same run, with its interval over the attacked
+    images.
+
+    ``snaps``: epoch -> :class:`SnapshotAttacks` (epochs 0 and 1, at least two snapshots between
+    0 and a final one, with ``transfer_success`` and ``noise_success`` set); ``paths``: epoch ->
+    :func:`measure_paths` output with ``"adversarial"`` and ``"random"`` (epochs 0 and final;
+    with ``"0, own"``, the initial network along its own PGD perturbations, the breakpoint
+    claims are graded against the stronger of the two initial baselines).
+    ``spectral_view_from``: a later snapshot (e.g. the first after a warm-up) from which the
+    spectral changes are also shown, not graded. Each record is either ``{"kind":
+    "proportion", "k", "n", ...}`` (counts; the check computes the interval) or ``{"kind":
+    "interval", "what", "estimate", "lo", "hi", "level", "n", "n_boot", "baseline"}``: a
+    statistic positive in the claim's direction and its bootstrap interval; ``views``: numbers
+    shown beside it, not graded. ``ValueError`` naming the missing epochs or a snapshot without
+    ``transfer_success`` / ``noise_success``."""
     final = max(snaps)
+    es = sorted(snaps)
+    mid = [e for e in es if 0 < e < final]
     missing = [e for e in (0, 1) if e not in snaps] + [e for e in (0, final) if e not in paths]
-    if missing or final <= 1:
+    if missing or len(mid) < 2:
         raise ValueError(f"epochs {sorted(set(missing)) or [final]} are not accepted as given; the "
-                         "claims need snapshots 0, 1 and a final epoch > 1, and paths at 0 and the final one")
-    if any(a.transfer_success is None for a in snaps.values()):
-        raise ValueError("transfer_success is not set; call add_transfer(...) first")
+                         "claims need snapshots 0, 1, another before the final one and the final "
+                         "one, and paths at 0 and the final one")
+    for name, fix in (("transfer_success", "add_transfer"), ("noise_success", "add_noise_baseline")):
+        if any(getattr(a, name) is None for a in snaps.values()):
+            raise ValueError(f"{name} is not set; call {fix}(...) first")
+    if spectral_view_from is not None and spectral_view_from not in mid:
+        raise ValueError(f"spectral_view_from={spectral_view_from!r} is not accepted; use one of {mid}")
     s0, s1, sf = snaps[0], snaps[1], snaps[final]
     n = len(s0.correct)
+    b = dict(n_boot=n_boot, seed=seed)
     rec: dict[str, dict] = {}
+
+    def among(e, what, i=slice(None)):
+        return _rate(getattr(snaps[e], what), snaps[e].correct, i)
+    beyond = {e: snaps[e].pgd_success & ~snaps[e].noise_success for e in es}
     flips = {e: int(np.sum(np.nan_to_num(snaps[e].linf, nan=np.inf) <= eps)) for e in (0, final)}
     rec["001.s3.1.absent-at-init"] = {
-        "kind": "proportion", "what": "PGD success among correctly classified images at initialisation",
-        "k": int(s0.pgd_success.sum()), "n": int(s0.correct.sum()), "k_final": int(sf.pgd_success.sum()),
-        "n_final": int(sf.correct.sum()), "flips_init": [flips[0], len(s0.linf)],
-        "flips_final": [flips[final], len(sf.linf)], "final_epoch": final}
-    b = dict(n_boot=n_boot, seed=seed)
-    r0 = _rate(s0.pgd_success, s0.correct, slice(None))
+        "kind": "proportion",
+        "what": ("correctly classified images at initialisation that PGD turns within eps and "
+                 f"none of {NOISE_DRAWS} random sign perturbations of the same size does"),
+        "k": int(beyond[0].sum()), "n": int(s0.correct.sum()), "k_pgd": int(s0.pgd_success.sum()),
+        "k_noise": int(s0.noise_success.sum()), "noise_draws": NOISE_DRAWS,
+        "k_final": int(beyond[final].sum()), "n_final": int(sf.correct.sum()),
+        "k_pgd_final": int(sf.pgd_success.sum()), "k_noise_final": int(sf.noise_success.sum()),
+        "flips_init": [flips[0], len(s0.linf)], "flips_final": [flips[final], len(sf.linf)],
+        "final_epoch": final,
+        "fair_baseline": (f"random sign noise at the same budget ({NOISE_DRAWS} draws per image) "
+                          "on the untrained network's correct images")}
+    r0 = among(0, "pgd_success")
     rec["001.s3.1.emerge-early"] = _interval(
         "success among correct, epoch 1 minus initialisation",
-        lambda i: _rate(s1.pgd_success, s1.correct, i) - _rate(s0.pgd_success, s0.correct, i), n,
-        f"initialisation {r0:.3g}", **b, epoch1=_rate(s1.pgd_success, s1.correct, slice(None)),
-        final=_rate(sf.pgd_success, sf.correct, slice(None)))
-    es = sorted(snaps)
+        lambda i: among(1, "pgd_success", i) - among(0, "pgd_success", i), n,
+        f"initialisation {r0:.3g} (noise flips {among(0, 'noise_success'):.3g})", **b,
+        epoch1=among(1, "pgd_success"), final=among(final, "pgd_success"))
 
     def slope(i):
         acc = np.array([snaps[e].correct[i].mean() for e in es])
-        suc = np.array([snaps[e].pgd_success[i].mean() for e in es])
-        return float(np.polyfit(acc, suc, 1)[0]) if np.ptp(acc) > 0 else np.nan
+        suc = np.array([among(e, "pgd_success", i) for e in es])
+        ok = np.isfinite(suc)
+        return float(np.polyfit(acc[ok], suc[ok], 1)[0]) if ok.sum() >= 3 and np.ptp(acc[ok]) > 0 else np.nan
     rec["001.fig2a.rises-with-accuracy"] = _interval(
-        "slope of the success rate (all images) on the accuracy over the snapshots", slope, n,
-        f"initialisation: accuracy {s0.correct.mean():.3g}, success {s0.pgd_success.mean():.3g}", **b)
-    mid = [e for e in es if 0 < e < final]
-    lag = np.mean([snaps[e].pgd_success.astype(float) - snaps[e].transfer_success for e in mid], 0)
+        "slope of the success among correctly classified images on the accuracy over the snapshots "
+        "(the success over all images is capped by the accuracy, so its slope is not the claim)",
+        slope, n, f"initialisation: accuracy {s0.correct.mean():.3g}, success among correct {r0:.3g}, "
+        f"noise flips among correct {among(0, 'noise_success'):.3g}", **b,
+        fair_baseline="the snapshots' own accuracy (success among correct does not rise with it "
+                      "by arithmetic); the network at initialisation is the first point")
+    first, last = mid[0], mid[-1]
+
+    def lag(e, i=slice(None)):
+        return among(e, "pgd_success", i) - among(e, "transfer_success", i)
     rec["001.fig2a.final-lags"] = _interval(
-        f"own minus transferred success rate, mean over epochs {mid[0]}-{mid[-1]}",
-        lambda i: float(lag[i].mean()), n,
-        f"initialisation {float(np.mean(s0.pgd_success.astype(float) - s0.transfer_success)):+.3g}", **b)
+        f"lag (own minus the final network's PGD success, among correct) at epoch {first} minus "
+        f"at epoch {last}: the final network's perturbations fit the early network worse than a "
+        "late one", lambda i: lag(first, i) - lag(last, i), n,
+        f"lag at initialisation {lag(0):+.3g}, epoch {first} {lag(first):+.3g}, epoch {last} "
+        f"{lag(last):+.3g} (any transferred attack is weaker than the snapshot's own, so the lag's "
+        "sign alone is not the claim)", **b,
+        fair_baseline=f"the lag at the last snapshot before the final one (epoch {last}); no "
+                      "independently trained network")
     for cid, p in (("001.fig3.l2-shrinks", "l2"), ("001.fig3.linf-shrinks", "linf")):
         a0, a1, af = (getattr(snaps[e], p) for e in (0, 1, final))
         ratio = np.log(a0 / af)
@@ -320,24 +405,50 @@ def claim_records(snaps: Mapping[int, SnapshotAttacks], paths: Mapping[int, Mapp
             f"median log(initial / final) minimal {p} norm", lambda i, r=ratio[ok]: float(np.median(r[i])),
             int(ok.sum()), f"initialisation median {np.nanmedian(a0):.3g}, epoch 1 {np.nanmedian(a1):.3g}, "
             f"final {np.nanmedian(af):.3g}", **b)
-    rec.update(_spectral_records(snaps, final, b))
-    for cid, q in (("001.fig1.relu-changes", "ReLU changes"), ("001.fig1.roughness", "roughness")):
-        d0, df = (paths[e]["adversarial"][q] - paths[e]["random"][q] for e in (0, final))
-        rec[cid] = _interval(
-            f"{q}: (adversarial - random) at the final network minus at initialisation",
-            lambda i, d0=d0, df=df: float(np.mean(df[i] - d0[i])), len(d0),
-            f"initialisation: adversarial - random {np.mean(d0):+.3g} (mean)", **b,
-            final_gap=bootstrap(lambda i, df=df: float(np.mean(df[i])), len(df), **b),
-            init_gap=bootstrap(lambda i, d0=d0: float(np.mean(d0[i])), len(d0), **b))
+    rec.update(_spectral_records(snaps, final, b, spectral_view_from))
+    rec.update(_path_records(paths, final, b))
     return rec
 
 
-def _spectral_records(snaps, final: int, b: Mapping) -> dict[str, dict]:
+def _path_records(paths: Mapping, final: int, b: Mapping) -> dict[str, dict]:
+    """ReLU changes and roughness: (adversarial - random) at the final network minus the same at
+    initialisation, per image, against two initial baselines: the final network's perturbations
+    and (where ``paths`` has ``"0, own"``) the initial network's own PGD perturbations. Graded on
+    the stronger one (the smaller difference); the other is shown as a view."""
+    out = {}
+    for cid, q in (("001.fig1.relu-changes", "ReLU changes"), ("001.fig1.roughness", "roughness")):
+        gap = {e: paths[e]["adversarial"][q] - paths[e]["random"][q]
+               for e in (0, "0, own", final) if e in paths}
+        df = gap[final]
+        bases = {"final network's perturbations at initialisation": gap[0]}
+        if "0, own" in gap:
+            bases["initial network's own PGD perturbations"] = gap["0, own"]
+        diffs = {k: float(np.mean(df - d0)) for k, d0 in bases.items()}
+        graded_on = min(diffs, key=diffs.get)
+        d0 = bases[graded_on]
+        views = [_view("final gap", lambda i: float(np.mean(df[i])), len(df), b)]
+        views += [_view(f"init gap ({k})", lambda i, d=d: float(np.mean(d[i])), len(d), b)
+                  for k, d in bases.items()]
+        views += [_view(f"difference vs {k}", lambda i, d=d: float(np.mean(df[i] - d[i])), len(d), b)
+                  for k, d in bases.items() if k != graded_on]
+        out[cid] = _interval(
+            f"{q}: (adversarial - random) at the final network minus at initialisation along the "
+            f"{graded_on} (the stronger of {len(bases)} initial baselines)",
+            lambda i, d0=d0: float(np.mean(df[i] - d0[i])), len(d0),
+            "; ".join(f"initialisation, {k}: adversarial - random {np.mean(d):+.3g} (mean)"
+                      for k, d in bases.items()), **b, views=views,
+            fair_baseline=f"the initial network along the {graded_on} (stronger of "
+                          f"{len(bases)}), random directions of the same norm")
+    return out
+
+
+def _spectral_records(snaps, final: int, b: Mapping, view_from: int | None = None) -> dict[str, dict]:
     """The six spectral records (PGD, DeepFool k_r rise; PGD angular TV fall) from epoch 1 (the
-    source's statement) and from initialisation (shown as a view)."""
+    source's statement) and from initialisation (shown as a view); with ``view_from``, the
+    change from that snapshot is shown in the epoch-1 record too (not graded)."""
     out = {}
     parts = {e: {"PGD": spectral_parts(snaps[e].pgd_delta), "DeepFool": spectral_parts(snaps[e].df_delta)}
-             for e in (0, 1, final)}
+             for e in {0, 1, final} | ({view_from} if view_from is not None else set())}
     for fig, tag, att, f, sign, what in (
             ("fig2b", "pgd-higher", "PGD", pooled_kr, 1, "mean k_r of PGD"),
             ("fig2b", "deepfool-higher", "DeepFool", pooled_kr, 1, "mean k_r of DeepFool-l2"),
@@ -345,11 +456,18 @@ def _spectral_records(snaps, final: int, b: Mapping) -> dict[str, dict]:
         values = {e: f(parts[e][att]) for e in parts}
         for since in (1, 0):
             pa, pf = parts[since][att], parts[final][att]
+            extra = {}
+            if since and view_from is not None:
+                pv = parts[view_from][att]
+                extra["views"] = [_view(
+                    f"from epoch {view_from}, after the warm-up", lambda i, pv=pv, pf=pf, f=f, sign=sign:
+                    sign * (f(pf, i) - f(pv, i)), len(pv["energy"]), b)]
             out[f"001.{fig}.{tag}.{'epoch1' if since else 'init'}"] = _interval(
                 f"{what}, final minus epoch {since}" if sign > 0 else f"{what}, epoch {since} minus final",
                 lambda i, pa=pa, pf=pf, f=f, sign=sign: sign * (f(pf, i) - f(pa, i)), len(pa["energy"]),
-                f"initialisation {values[0]:.3g}, epoch 1 {values[1]:.3g}, final {values[final]:.3g}",
-                **b, view="source" if since else "init")
+                f"initialisation {values[0]:.3g}, epoch 1 {values[1]:.3g}, "
+                + (f"epoch {view_from} {values[view_from]:.3g}, " if view_from is not None else "")
+                + f"final {values[final]:.3g}", **b, view="source" if since else "init", **extra)
     return out
 
 

@@ -16,7 +16,12 @@ Per image (arrays ``(N, C, H, W)``; pixels in [0, 1], so a perturbation is in pi
   sets of images ("spreads like").
 
 Sweeps: :func:`rank_trend` (Spearman correlation between a setting, e.g. the kernel size, and a
-per-model value; models marked as excluded are left out with their reason).
+per-model value, in the chapter the change trained - untrained of each model; models marked as
+excluded are left out with their reason).
+
+Predictors: :func:`moved_share` (``||beta - beta_init|| / ||beta||``: how much of ``beta``
+training put there); the chapter measures ``beta`` statistics on the learned part
+``beta - beta_init``.
 
 Linear theory (section 3.3 of 001, after Gunasekar et al. 2018): :class:`CircularConv2dLinear`
 (``L`` full-width 2-D circular convolutions, one hidden channel), :func:`two_class_subset`,
@@ -242,31 +247,50 @@ def fourier_group_l1_classifier(X, y, shape: Sequence[int]) -> np.ndarray:
 
 
 def train_to_convergence(model, X, y, *, lr: float, max_steps: int, target: float = 1e-3,
-                         check_every: int = 200) -> dict:
+                         check_every: int = 200, full_budget: bool = False) -> dict:
     """Normalised GD (``ibbook.train.fit_exp_loss``, arc-length steps) on the mean exponential loss
     of ``model`` (with ``beta()``), in chunks of ``check_every`` steps, until the loss is below
-    ``target`` and then as many steps again (so the direction settles), or ``max_steps``.
-    Returns ``{"loss", "steps", "converged", "train_acc", "beta"}`` (``beta`` flat numpy)."""
+    ``target`` and then as many steps again (so the direction settles), or ``max_steps``; with
+    ``full_budget`` all ``max_steps`` (directions converge slowly after the loss is small).
+    Returns ``{"loss", "steps", "converged", "train_acc", "beta", "beta_half", "steps_half"}``
+    (``beta`` flat numpy; ``beta_half`` the predictor at the last chunk end at or before half the
+    steps run, to tell a direction still moving from a settled one)."""
     import torch
 
     from ibbook import train
 
     Xt = torch.as_tensor(np.asarray(X).reshape(len(X), -1), dtype=torch.float64)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
-    steps, reached = 0, None
+    steps, reached, history = 0, None, {}
     while steps < max_steps:
         train.fit_exp_loss(model, Xt, yt, steps=check_every, lr=lr, step="arc", n_records=2)
         steps += check_every
         with torch.no_grad():
             loss = float(torch.exp(-yt * model(Xt)).mean())
+            history[steps] = model.beta().detach().numpy().copy()
         if loss < target and reached is None:
             reached = steps
-        if reached is not None and steps >= 2 * reached:
+        if not full_budget and reached is not None and steps >= 2 * reached:
             break
     with torch.no_grad():
         acc = float(((model(Xt) > 0).double() * 2 - 1 == yt).double().mean())
         beta = model.beta().detach().numpy().copy()
-    return {"loss": loss, "steps": steps, "converged": loss < target, "train_acc": acc, "beta": beta}
+    half = max(k for k in history if k <= max(check_every, steps // 2))
+    return {"loss": loss, "steps": steps, "converged": loss < target, "train_acc": acc, "beta": beta,
+            "beta_half": history[half], "steps_half": half}
+
+
+def moved_share(trained, init) -> float:
+    """``||trained - init|| / ||trained||`` (flat norms): how much of a trained predictor training
+    put there. 0 when training changed nothing; ``ValueError`` for a zero trained predictor or
+    shapes that differ."""
+    t, i = np.asarray(trained, dtype=float), np.asarray(init, dtype=float)
+    if t.shape != i.shape:
+        raise ValueError(f"shapes {t.shape} and {i.shape} are not accepted; give two predictors of one shape")
+    nt = float(np.linalg.norm(t))
+    if nt == 0:
+        raise ValueError("a zero trained predictor is not accepted; the share is undefined")
+    return float(np.linalg.norm(t - i) / nt)
 
 
 def cosine(a, b) -> float:

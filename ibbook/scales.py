@@ -58,7 +58,7 @@ SCALES["fourier_bias"] = {
         "kernels": (3, 5, 9, 17, 32), "depths": (1, 2, 3),
         "theory_size": 16, "theory_n": 400, "theory_steps": 8000,
     },
-    # large: the CPU run of issue 22 (about 2.5-3 CPU-hours on 2 cores, estimated from measured
+    # large: the CPU run of issue 22 (about 2.5-3 hours on 2 CPU cores, estimated from measured
     # training times; not run yet): 20,000 images x 6 epochs, three seeds, every sweep; VGG-19
     # and ResNet-18 (big_models) need a GPU and are left out.
     "large": {
@@ -68,8 +68,10 @@ SCALES["fourier_bias"] = {
         "big_width": 16, "vit_dim": 64, "vit_depth": 4, "sweep_channels": 16,
         "kernels": (3, 5, 9, 17, 32), "depths": (1, 2, 3, 4),
         # 16 px: at 32 px (d = 3072, n = 2000) the l2 program alone ran over 3 min and
-        # normalised GD was still at loss 0.8 after 800 steps (measured), too slow for this run
-        "theory_size": 16, "theory_n": 500, "theory_steps": 8000,
+        # normalised GD was still at loss 0.8 after 800 steps (measured), too slow for this run;
+        # 40,000 steps: the conv's direction converges slowly (angle ratio 0.57 after 4,000 and
+        # 0.50 after 11,000 steps at n = 200, measured), about 5 min for 3 seeds (estimated)
+        "theory_size": 16, "theory_n": 500, "theory_steps": 40000,
     },
 }
 
@@ -173,9 +175,13 @@ SCALES["learning_dynamics"] = {
         "n_points": 16,
         "n_boot": 1000,
     },
-    # 2 CPU cores, about 2.5 h: ResNet-18 of width 16 on all 50,000 images with the compressed
-    # one-cycle schedule of ibbook.weights (target >= 88 % test accuracy), snapshots at the
-    # source's epochs (Figs. 6, 7: 0, 5, 10, 20, 25, 40) plus the first epochs
+    # 2 CPU cores, not run yet; estimated at most about 5 h from the small run's measured rates
+    # (about 1,200 ResNet-18 passes per second at width 8, training and attacks alike) times 4
+    # for width 16: training 2,000,000 passes ~1.9 h, attacks at most 3.25 M passes ~3.1 h (the
+    # step caps of DeepFool and FMN counted in full; both stop earlier), paths ~0.1 h. ResNet-18
+    # of width 16 on all 50,000 images with the compressed one-cycle schedule of ibbook.weights
+    # (target >= 88 % test accuracy; warm-up over the first 6 epochs), snapshots at the source's
+    # epochs (Figs. 6, 7: 0, 5, 10, 20, 25, 40) plus the first epochs
     "large": {
         "n_train": 50000,
         "epochs": 40,

@@ -140,11 +140,107 @@ def test_paper_effects_from_the_tables():
     assert s001.paper_effect("deep full conv", "full conv", "delta") == pytest.approx(0.279, abs=1e-3)
 
 
-def test_converged_limits_check():
+def _theory(conv=(0.3, 0.3, 0.3), conv_half=(0.4, 0.4, 0.4), loss=(1e-6,) * 3, gap=0.7):
+    return {"theory": {"ratio_fc": [0.1] * 3, "ratio_fc_half": [0.2] * 3, "ratio_conv": list(conv),
+                       "ratio_conv_half": list(conv_half), "loss": list(loss), "gap_rad": gap,
+                       "target": 1e-3}}
+
+
+def test_converged_limits_check_uses_the_angle_criterion():
     check = s001.converged_limits()
-    good = {"theory": {"fc_nearer_l2": [True] * 3, "conv_nearer_f1": [True] * 3, "loss": [1e-6] * 3}}
-    assert check(good).verdict == P.HOLDS
-    bad = {"theory": {**good["theory"], "conv_nearer_f1": [True, False, True]}}
-    assert check(bad).verdict == P.FAILS
-    slow = {"theory": {**good["theory"], "loss": [1e-6, 0.01, 1e-6]}}
-    assert check(slow).verdict == P.INCONCLUSIVE
+    assert check(_theory()).verdict == P.HOLDS
+    # nearer the predicted solution than the other one, but outside the cone (ratio 0.6), and the
+    # direction has stopped moving: does not hold (the old "nearer" rule passed this)
+    settled = check(_theory(conv=(0.3, 0.6, 0.3), conv_half=(0.4, 0.6, 0.4)))
+    assert settled.verdict == P.FAILS
+    # the same ratio still falling: not converged in direction, inconclusive with the reason
+    moving = check(_theory(conv=(0.3, 0.6, 0.3), conv_half=(0.4, 0.7, 0.4)))
+    assert moving.verdict == P.INCONCLUSIVE and "not converged in direction" in moving.reasons[0]
+    slow = check(_theory(loss=(1e-6, 0.01, 1e-6)))
+    assert slow.verdict == P.INCONCLUSIVE and "not converged: training loss" in slow.reasons[0]
+    close = check(_theory(gap=0.01))
+    assert close.verdict == P.INCONCLUSIVE and "cannot tell them apart" in close.reasons[0]
+    old = {"theory": {"fc_nearer_l2": [True] * 3, "conv_nearer_f1": [True] * 3, "loss": [1e-6] * 3}}
+    assert check(old).verdict == P.INCONCLUSIVE
+
+
+def test_converged_limits_constants_are_the_implicit_bias_chapter_s():
+    from ibbook import convex
+    assert s001.SEPARATION == convex.SEPARATION and s001.MIN_CANDIDATE_GAP == convex.MIN_CANDIDATE_GAP
+
+
+def test_ordering_reverse_effect_does_not_hold():
+    # no paper effect: a significant effect the wrong way round (-30 % +- 1 %) does not hold,
+    # a null one stays inconclusive
+    check = s001.ordering("c", ("a", "b"))
+    out = check(_res([-0.30, -0.31, -0.29], [0.0, 0.0, 0.0]))
+    assert out.verdict == P.FAILS and "reverse direction significant" in out.ours
+    assert check(_res([0.01, -0.01, 0.0], [0.0, 0.0, 0.0])).verdict == P.INCONCLUSIVE
+    # with the paper's effect too, even when the power for it is low
+    low = s001.ordering("c", ("a", "b"), effect=0.01)
+    assert low(_res([-0.30, -0.31, -0.29], [0.0, 0.0, 0.0])).verdict == P.FAILS
+
+
+def test_ordering_small_significant_effect_is_not_the_paper_s():
+    check = s001.ordering("c", ("a", "b"), effect=0.28)
+    out = check(_res([0.003, 0.0031, 0.0029], [0.0, 0.0, 0.0]))
+    assert out.verdict == P.INCONCLUSIVE and "significant but small" in out.reasons[0]
+    assert check(_res([0.10, 0.11, 0.09], [0.0, 0.0, 0.0])).verdict == P.HOLDS  # above 28 % / 4
+
+
+def test_ordering_needs_beta_moved_by_training():
+    check = s001.ordering("c", ("a", "b"), equivalence=0.05)
+    res = _res([0.0, 0.001, -0.001], [0.0, 0.0, 0.0], moved={"a": 0.6, "b": 0.6})
+    assert check(res).verdict == P.HOLDS
+    res["orderings"]["c"]["moved"] = {"a": 0.6, "b": 0.01}  # training changed b's beta by 1 %
+    out = check(res)
+    assert out.verdict == P.INCONCLUSIVE and "training moved b's beta by 1%" in out.reasons[0]
+
+
+def test_ordering_alpha_models_are_gated_by_the_same_run():
+    cid = "001.fig11.alpha.wide-bounded"
+    check = next(c for c in s001.CLAIMS if c.id == cid).check
+    acc = {"wide bounded conv": 0.39, "wide bounded conv a=1": 0.37,
+           "wide bounded conv a=0.1": 0.36, "wide bounded conv a=10": 0.35}
+    row = {"trained": [0.5, 0.6, 0.55], "untrained": [0.0, 0.01, -0.01], "what": "x",
+           "models": ["wide bounded conv a=10", "wide bounded conv a=0.1"]}
+    res = {"orderings": {cid: row}, "test_accuracy": acc}
+    assert check(res).verdict == P.HOLDS
+    out = check({**res, "test_accuracy": {**acc, "wide bounded conv a=0.1": 0.26}})
+    assert out.verdict == P.INCONCLUSIVE and "a=0.1 under-trained (26%; wide bounded conv 39%" in out.reasons[0]
+
+
+def test_conv_vs_other_parametrisations_is_not_fig4b():
+    from ibbook.sources import s002
+    c = next(c for c in s002.CLAIMS if c.id == "002.abstract.conv-vs-fc")
+    assert "other" in c.paper and "full conv" not in c.claim
+
+
+def test_moved_share():
+    b0 = np.ones(8)
+    assert fbx.moved_share(b0, b0) == 0.0 and fbx.moved_share(2 * b0, b0) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="shapes"):
+        fbx.moved_share(b0, np.ones(4))
+    with pytest.raises(ValueError, match="zero trained"):
+        fbx.moved_share(np.zeros(8), b0)
+
+
+def test_train_to_convergence_records_the_half_way_predictor():
+    X, y = _two_class(n=8)
+    net = fbx.circular_conv2d_linear(1, 4, 2, 0.1, 0)
+    out = fbx.train_to_convergence(net, X, y, lr=0.2, max_steps=800, check_every=200, full_budget=True)
+    assert out["steps"] == 800 and out["steps_half"] == 400
+    assert not np.allclose(out["beta_half"], out["beta"])
+
+
+def test_sweep_models_are_gated_by_the_paper_s_relu_conv():
+    from ibbook.sources import s002
+    check = next(c for c in s002.CLAIMS if c.id == "002.abstract.kernel-size").check
+    labels = ["k=3, depth 1", "k=9, depth 1", "k=32, depth 1"]
+    row = {"trained": [-0.5, -0.5, -0.5], "untrained": [0.0] * 3, "what": "rho", "models": labels,
+           "kept": [3, 9, 32]}
+    well = {"orderings": {"002.abstract.kernel-size": row}, "test_accuracy": dict.fromkeys(labels, 0.6)}
+    assert check(well).verdict == P.FAILS  # a significant trend the wrong way round
+    under = {**well, "test_accuracy": dict.fromkeys(labels, 0.34)}
+    out = check(under)
+    assert out.verdict == P.INCONCLUSIVE and "Table 4's ReLU bounded conv" in out.reasons[0]
