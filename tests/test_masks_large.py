@@ -56,6 +56,13 @@ def test_gate_reads_cosine_and_caps():
     out = large.gate(p)
     assert out["cosine_mean"] == pytest.approx(1.0) and out["capped_essential"] == pytest.approx(0.25)
     assert out["capped_adversarial"] == 0.0 and out["n_pairs"] == 40
+    # the other-image baseline: identical pairs sit far above it; sparse random masks do not
+    assert out["cosine_other_image_mean"] < 0.9
+    sparse = (torch.rand(40, 3072, generator=g) > 0.99).float()
+    q = large.gate(large.Pairs(sparse, sparse.roll(1, 0), torch.arange(40),
+                               {"essential": [600] * 40, "adversarial": [600] * 40}))
+    assert q["cosine_mean"] == pytest.approx(q["cosine_other_image_mean"], abs=0.02)
+    assert out["share_above_half_essential"] == pytest.approx(0.5, abs=0.01)
 
 
 def test_subset_tests_find_dependence_only_where_it_is():

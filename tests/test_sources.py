@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from statistics import NormalDist
 
 from ibbook import scorecard, sources
 from ibbook.sources import keys, protocol as P
@@ -379,11 +380,17 @@ def test_id_test_power_from_the_runs_own_shuffles():
 def test_network_control_separates_image_from_network():
     check = P.network_control("ResNet-20", "FMN")
 
-    def r(zs, ps, zc):
+    def r(zs, ps, zc, pc=None):
+        pc = NormalDist().cdf(zc) if pc is None else pc
         return {"masks": {"ResNet-20": {"FMN": {"z": zs, "p": ps, "n": 2000}}},
-                "control": {"FMN": {"z": zc, "p": 0.5, "n": 1000}}}
+                "control": {"FMN": {"z": zc, "p": pc, "n": 1000}}}
     assert _v(check, r(-6.0, 1e-9, -0.5)) == HOLDS  # twin network: no correlation left
     assert _v(check, r(-6.0, 1e-9, -5.5)) == FAILS  # the image alone gives the same Z
     assert _v(check, r(-0.5, 0.3, -0.2)) == INC  # nothing to explain
+    # a twin that is not significant never says "the image explains it" (a methods reviewer's
+    # case: same network -2.6, twin -0.3 was graded "does not hold" by the first rule)
+    assert _v(check, r(-2.6, 0.005, -0.3)) == INC
+    assert _v(check, r(-8.0, 1e-12, -3.0)) == INC  # significant but clearly weaker twin
+    assert _v(check, r(-3.0, 0.001, -4.0)) == FAILS  # the twin even more correlated
     with pytest.raises(P.NotRecorded, match="control/FMN"):
         check({"masks": {"ResNet-20": {"FMN": {"z": -6.0, "p": 1e-9, "n": 9}}}})

@@ -193,8 +193,14 @@ def gate(p: Pairs) -> dict:
     from ibbook.intrinsic_dim import cosine_similarities, two_nn_id
 
     cos = cosine_similarities(p.essential, p.adversarial)
+    # baseline: each essential mask against the adversarial mask of another image (fixed derangement)
+    shift = torch.roll(torch.arange(len(p)), 1) if len(p) > 1 else torch.arange(len(p))
+    cos_other = cosine_similarities(p.essential, p.adversarial[shift])
     cap = LARGE["mask"]["max_steps"]
     return {"n_pairs": len(p), "cosine_mean": float(cos.mean()), "cosine_std": float(cos.std(ddof=1)),
+            "cosine_other_image_mean": float(cos_other.mean()),
+            "share_above_half_essential": float((p.essential > 0.5).float().mean()),
+            "share_above_half_adversarial": float((p.adversarial > 0.5).float().mean()),
             "id_essential": two_nn_id(p.essential), "id_adversarial": two_nn_id(p.adversarial),
             "id_pairs": two_nn_id(torch.cat([p.essential, p.adversarial], 1)),
             "mean_value_essential": float(p.essential.mean()), "mean_value_adversarial": float(p.adversarial.mean()),
@@ -218,15 +224,18 @@ def _id_row(p: Pairs, attack: str, *, n_shuffles: int, n_subsets: int) -> dict:
 
     seed = zlib.crc32(attack.encode()) % 10_000  # independent shuffles for each attack's test
     t = id_correlation_test(p.essential, p.adversarial, n_shuffles=n_shuffles, seed=seed)
-    sizes = [n for n in SUBSET_SIZES if n < len(p)] + [len(p)]
+    sizes = [n for n in SUBSET_SIZES if n < len(p)]
     subs = subset_tests(p.essential, p.adversarial, sizes, n_subsets=n_subsets, n_shuffles=20, seed=seed + 1)
+    subs[len(p)] = [t]  # all pairs: the main test itself (its n_shuffles), not a second draw
+    z_pop = (t.id - t.shuffled_mean) / float(np.std(t.shuffled))  # the authors' np.std (ddof = 0)
     return {"n": len(p), "id": t.id, "shuffled_mean": t.shuffled_mean, "shuffled_std": t.shuffled_std,
             "z": t.z, "p": t.p_value, "p_permutation": t.p_permutation, "n_shuffles": n_shuffles,
+            "z_population_std": float(z_pop),
             "shuffle_seed": seed, "gate": gate(p),
             "subsets": {str(n): [{"z": x.z, "p": x.p_value} for x in ts] for n, ts in subs.items()}}
 
 
-def summarise(n_chunks: int, *, n_shuffles: int = 50, n_subsets: int = 10, control_seed: int | None = None) -> dict:
+def summarise(n_chunks: int, *, n_shuffles: int = 2000, n_subsets: int = 10, control_seed: int | None = None) -> dict:
     """Table 2 of Basile et al. (ResNet-20 rows) from the first ``n_chunks`` chunks that exist: per
     attack, the gate (:func:`gate`), the Id test on all pairs (``n_shuffles`` shuffles) and on
     :data:`SUBSET_SIZES` subsets (``n_subsets`` each, 20 shuffles), and, with ``control_seed``,

@@ -418,21 +418,30 @@ def id_test(model: str, attack: str, significant: bool = True,
 def network_control(model: str, attack: str, margin: float = 3.0) -> Check:
     """The two-network control of the Id test (ours, not in the sources): essential masks of one
     network against adversarial masks of an independently trained twin on the same images
-    (``results["control"][attack]``), beside the same-network test
-    (``results["masks"][model][attack]``). The correlation is specific to the network (holds)
-    when the same-network test is significant and its Z lies at least ``margin`` below the
-    control's; it does not hold when the control's Z is within ``margin`` of it or below (the
-    image alone explains the correlation); inconclusive when the same-network test is not
-    significant (nothing to explain)."""
+    (``results["control"][attack]``, with ``z`` and ``p``), beside the same-network test
+    (``results["masks"][model][attack]``). Nothing to explain (inconclusive) unless the
+    same-network test is significant. Then the correlation is specific to the network's weights
+    (holds) when the twin's test is not significant and its Z lies at least ``margin`` above the
+    same-network Z; it is not (does not hold) when the twin's test is significant with a Z within
+    ``margin`` of the same-network Z or below it: the image, or the bias the two networks share,
+    gives the same correlation. Anything between (a significant but clearly weaker twin, or a
+    twin that is not significant yet not clearly weaker) is inconclusive."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         same, ctrl = get(r, f"masks/{model}/{attack}"), get(r, f"control/{attack}")
         zs, zc = float(same["z"]), float(ctrl["z"])
-        ours = (f"same network Z = {zs:.2f} (N = {int(same['n'])}); twin network Z = {zc:.2f} "
-                f"(N = {int(ctrl['n'])})")
+        ours = (f"same network Z = {zs:.2f} (N = {int(same['n'])}); twin network Z = {zc:.2f}, "
+                f"p = {float(ctrl['p']):.2g} (N = {int(ctrl['n'])})")
         fair = f"shuffled baseline in both tests; margin {margin:g} in Z; 2 networks"
         if not (float(same["p"]) < ALPHA and zs < 0):
             return Outcome(ours, INCONCLUSIVE, fair, ("the same-network test is not significant",))
-        return graded(ours, zs <= zc - margin, fair)
+        twin_sig = float(ctrl["p"]) < ALPHA and zc < 0
+        if twin_sig and zc <= zs + margin:
+            return Outcome(ours, FAILS, fair, ())
+        if not twin_sig and zs <= zc - margin:
+            return Outcome(ours, HOLDS, fair, ())
+        why = ("the twin's test is significant but clearly weaker" if twin_sig else
+               f"the twin's test is not significant, but its Z is within {margin:g} of the same-network Z")
+        return Outcome(ours, INCONCLUSIVE, fair, (why,))
     return check
 
 
