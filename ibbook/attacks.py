@@ -558,9 +558,12 @@ AUTOATTACK_NORMS = ("Linf", "L2")
 
 def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, norm: str, eps: float,
                     attack: str = "apgd-ce", steps: int = 100, n_classes: int | None = None, seed: int = 0,
-                    batch_size: int = 500, device: torch.device | str = "cpu") -> float:
+                    batch_size: int = 500, device: torch.device | str = "cpu",
+                    per_image: bool = False) -> "float | np.ndarray":
     """Fraction of ``x`` (inputs in [0, 1]) still classified as ``y`` after an attack of size
-    ``eps`` in ``norm`` (``"Linf"`` or ``"L2"``); ``eps=0`` gives the clean accuracy.
+    ``eps`` in ``norm`` (``"Linf"`` or ``"L2"``); ``eps=0`` gives the clean accuracy. With
+    ``per_image``: the boolean array (N,) of robust images instead (its mean is the fraction),
+    for paired intervals over images.
 
     ``attack="apgd-ce"``: ``torchattacks.APGD(loss="ce", steps=steps, n_restarts=1)`` (Croce & Hein's
     APGD-CE); ``"autoattack"``: ``torchattacks.AutoAttack(version="standard")`` (APGD-CE, APGD-T,
@@ -601,7 +604,7 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
         raise ValueError(f"attack='autoattack' is not accepted for a model with {width} classes: "
                          "AutoAttack needs at least 4 (its APGD-T's DLR loss uses the third and fourth "
                          "largest logits); use attack='apgd-ce' (accepted for any number of classes)")
-    correct = 0
+    robust = []
     for i in range(0, len(x), batch_size):
         xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
         if eps > 0:
@@ -613,8 +616,9 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
                                               n_classes=width, seed=seed)
             xb = atk(xb, yb)
         with torch.no_grad():
-            correct += int((model(xb).argmax(1) == yb).sum())
-    return correct / len(x)
+            robust.append((model(xb).argmax(1) == yb).cpu().numpy())
+    robust = np.concatenate(robust)
+    return robust if per_image else int(robust.sum()) / len(x)
 
 
 # ------------------------------------------------------------------ the attacks chapter's checks

@@ -120,10 +120,16 @@ def setup(chapter: str, *, scale: str, device: str, seed: int, data_root: str | 
                     values=MappingProxyType(dict(scales[scale])))
 
 
-def scales_table(scales: Mapping[str, Mapping[str, Any]]) -> str:
-    """All scales of a chapter as one aligned text table (rows: settings, columns: scales)."""
+def scales_table(scales: Mapping[str, Mapping[str, Any]], compact: bool = False) -> str:
+    """All scales of a chapter as one aligned text table (rows: settings, columns: scales).
+    ``compact``: tuples and lists written ``4,8,16`` (no brackets or spaces), so that a wide
+    table fits a page line."""
+    def cell(v: Any) -> str:
+        if compact and isinstance(v, (tuple, list)):
+            return ",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
+        return str(v)
     names = list(scales)
     keys = list(next(iter(scales.values())))
-    cells = [["setting", *names]] + [[k, *(str(scales[n][k]) for n in names)] for k in keys]
+    cells = [["setting", *names]] + [[k, *(cell(scales[n][k]) for n in names)] for k in keys]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

@@ -98,6 +98,33 @@ def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]
             "run": "-", "missing": missing}
 
 
+def chapter_rows(chapter: str, results: Mapping[str, Any], label: str = "this run",
+                 other: Any = None) -> list[dict[str, Any]]:
+    """The claims a chapter tests, graded on ``results`` held in memory (the run the chapter has
+    just made, before its file is saved): rows as :func:`evaluate` gives them, ``run`` set to
+    ``label``; a claim whose number ``results`` lacks is ``not run at this scale`` with the
+    missing path. An unknown ``chapter`` (no claim names it) is a ValueError listing the known
+    ones. Used by: the chapters' verdict sections (pReLU)."""
+    entries = [e for e in ENTRIES if e.chapter == chapter]
+    if not entries:
+        known = sorted({e.chapter for e in ENTRIES})
+        raise ValueError(f"chapter={chapter!r} tests no claim; use one of {known}")
+    rows = []
+    for entry in entries:
+        row = {"id": entry.id, "source": entry.source, "item": entry.item, "claim": entry.claim,
+               "chapter": entry.chapter, "section": entry.section, "anchor": anchor(entry),
+               "paper": entry.paper, "scale": label, "run": label}
+        try:
+            out = entry.check(results, other)
+        except NotRecorded as err:
+            rows.append({**row, "ours": f"not recorded ({err.args[0]})", "verdict": NOT_RUN,
+                         "fair": "-", "reasons": []})
+            continue
+        rows.append({**row, "ours": out.ours, "verdict": out.verdict, "fair": out.fair,
+                     "reasons": list(out.reasons)})
+    return rows
+
+
 def build(scales: Sequence[str] = BEST_FIRST) -> list[dict[str, Any]]:
     """Every entry evaluated (see :func:`evaluate`)."""
     return [evaluate(e, scales) for e in ENTRIES]

@@ -182,6 +182,12 @@ def test_robust_accuracy_with_apgd_on_a_tiny_linear_classifier():
     assert attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.5, steps=10) == 0.0
     weak = attacks.robust_accuracy(model, x, y, norm="L2", eps=0.01, steps=10)
     assert 0.0 < weak <= 1.0
+    # per image: the robust images (a small l2 attack breaks exactly those with a tiny margin)
+    each = attacks.robust_accuracy(model, x, y, norm="L2", eps=0.01, steps=10, per_image=True,
+                                   batch_size=7)
+    assert each.shape == (40,) and each.dtype == bool and each.mean() == weak
+    margin = (x.flatten(1).mean(1) - 0.5).abs().numpy()
+    assert (margin[~each] < margin[each].min()).all()
     with pytest.raises(ValueError, match="norm='L1' is not accepted"):
         attacks.robust_accuracy(model, x, y, norm="L1", eps=0.1)
     with pytest.raises(ValueError, match="attack='fgsm' is not accepted"):

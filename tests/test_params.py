@@ -64,3 +64,12 @@ def test_data_root_and_tables(tmp_path):
     table = params.scales_table(SCALES).splitlines()
     assert table[0].split() == ["setting", "small", "full"] and table[1].split() == ["epochs", "1", "40"]
     assert "epochs  1" in s.table()
+
+
+def test_compact_scales_table_joins_sequences():
+    sc = {"small": {"ks": (4, 8), "alphas": (0.05, 0.3), "dim": 100},
+          "large": {"ks": (4, 8, 16), "alphas": (0.05,), "dim": 1000}}
+    rows = params.scales_table(sc, compact=True).splitlines()
+    assert rows[1].split() == ["ks", "4,8", "4,8,16"]
+    assert rows[2].split() == ["alphas", "0.05,0.3", "0.05"]
+    assert "(4, 8)" in params.scales_table(sc)

@@ -208,3 +208,18 @@ def test_the_scorecard_page_reads_every_scale_best_first():
     from ibbook.scales import SCALES
 
     assert SCALES["scorecard"]["small"]["reads"] == scorecard.BEST_FIRST
+
+
+def test_chapter_rows_grade_results_in_memory():
+    rows = scorecard.chapter_rows("prelu", {"teachers": {"ks": [4, 16],
+                                                         "F_centre_radius": [0.5, 0.25]}})
+    by = {r["id"]: r for r in rows}
+    assert set(by) == {e.id for e in scorecard.ENTRIES if e.chapter == "prelu"}
+    assert by["004.thm-relu.classifier"]["verdict"] == scorecard.VERIFIED
+    assert by["004.mnist"]["verdict"] == scorecard.NOT_RUN and "mnist" in by["004.mnist"]["ours"]
+    wrong = scorecard.chapter_rows("prelu", {"teachers": {"ks": [4, 16],
+                                                          "F_centre_radius": [0.5, 0.3]}})
+    assert wrong[0]["verdict"] == scorecard.FAILS
+    assert "this run" in scorecard.html_table(rows)
+    with pytest.raises(ValueError, match="chapter='prelude' tests no claim; use one of"):
+        scorecard.chapter_rows("prelude", {})

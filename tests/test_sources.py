@@ -238,24 +238,55 @@ def test_reviewed_rows_on_synthetic_prelu_and_committed_files(results):
     z = rows["003.table1.z"]
     assert z["verdict"] == HOLDS and "= -31, not -74.51" in z["paper"]
     assert "1045" not in rows["003.table2.resnet20.pgd"]["fair"]
+    ci = lambda e, lo, hi: {"estimate": e, "lo": lo, "hi": hi}  # noqa: E731
     write(results, "prelu", "medium", {
-        "radius_vs_K": {"p3_median_radius_min": 0.495, "p3_median_radius_min_K_le_16": 0.627},
+        "radius_vs_K": {"p3_median_radius_ci": [ci(0.69, 0.68, 0.70), ci(0.60, 0.55, 0.64)]},
         "gradient_flow": {"p1_agree_F_min": 0.984, "p1_agree_F3_max": 0.964,
                           "p3_agree_F3_min": 0.998, "p3_agree_F_max": 0.962}})
     rows = {r["id"]: r for r in scorecard.build(("medium",))}
-    prelu = rows["004.thm-prelu"]
-    assert prelu["verdict"] == INC and "0.495" in prelu["ours"]
-    assert prelu["reasons"] == ["no uncertainty (one seed, no interval)"]
+    prelu = rows["004.thm-prelu"]  # (sqrt 2 - 0.3) / 2 = 0.557 inside one run's interval
+    assert prelu["verdict"] == INC and "0.6 [0.55, 0.64]" in prelu["ours"]
+    # no number of probe points recorded: one seed and no interval, as before
     for cid in ("004.conjecture.p1", "004.conjecture.p3"):
         assert rows[cid]["verdict"] == INC and "wrong classifier" in rows[cid]["ours"]
+        assert rows[cid]["reasons"] == ["no uncertainty (one seed, no interval)"]
     write(results, "prelu", "medium", {
-        "radius_vs_K": {"p3_median_radius_min": 0.495, "seeds": [0, 1, 2]},
-        "gradient_flow": {"p1_agree_F_min": 0.984, "p1_agree_F3_max": 0.99, "seeds": 3,
+        "radius_vs_K": {"p3_median_radius_ci": [ci(0.69, 0.68, 0.70), ci(0.50, 0.48, 0.52)]},
+        "gradient_flow": {"p1_agree_F_min": 0.96, "p1_agree_F3_max": 0.99, "n_probes": 1000,
                           "p3_agree_F3_min": 0.998, "p3_agree_F_max": 0.962}})
     rows = {r["id"]: r for r in scorecard.build(("medium",))}
     assert rows["004.thm-prelu"]["verdict"] == FAILS
-    assert rows["004.conjecture.p1"]["verdict"] == FAILS
+    assert rows["004.conjecture.p1"]["verdict"] == FAILS  # the wrong teacher agrees more
     assert rows["004.conjecture.p3"]["verdict"] == HOLDS
+    assert "[0.993, 1.000]" in rows["004.conjecture.p3"]["ours"]
+
+
+def test_beats_with_points_uses_clopper_pearson_intervals():
+    b = P.beats("right", "wrong", 0.95, n_path="n")
+    assert _v(b, {"right": 0.99, "wrong": 0.90, "n": 1000}) == HOLDS
+    # the same shares on 50 points: the intervals overlap
+    out = b({"right": 0.98, "wrong": 0.94, "n": 50})
+    assert out.verdict == INC and "overlap" in out.reasons[0]
+    assert _v(b, {"right": 0.90, "wrong": 0.99, "n": 1000}) == FAILS
+    assert _v(b, {"right": 0.93, "wrong": 0.5, "n": 1000}) == FAILS  # below the floor
+    assert _v(b, {"right": 0.99, "wrong": 0.90}) == HOLDS  # n not recorded: plain comparison
+
+
+def test_interval_bound_grades_every_interval():
+    ci = lambda e, lo, hi: {"estimate": e, "lo": lo, "hi": hi}  # noqa: E731
+    up = P.interval_bound("g", ">", 0.0)
+    assert _v(up, {"g": [ci(0.3, 0.2, 0.4), ci(0.1, 0.02, 0.2)]}) == HOLDS
+    assert _v(up, {"g": ci(0.3, 0.2, 0.4)}) == HOLDS
+    out = up({"g": [ci(0.3, 0.2, 0.4), ci(0.01, -0.02, 0.05)]})
+    assert out.verdict == INC and "0.01 [-0.02, 0.05]" in out.ours
+    assert _v(up, {"g": [ci(0.3, 0.2, 0.4), ci(-0.1, -0.2, -0.05)]}) == FAILS
+    down = P.interval_bound("g", "<=", 1.0)
+    assert _v(down, {"g": [ci(0.5, 0.4, 0.6)]}) == HOLDS
+    assert _v(down, {"g": [ci(1.5, 1.2, 1.6)]}) == FAILS
+    with pytest.raises(P.NotRecorded):
+        up({"g": []})
+    with pytest.raises(ValueError, match="op='=>' is not accepted"):
+        P.interval_bound("g", "=>", 0.0)
 
 
 def test_every_registry_predicate_grades_the_committed_results():

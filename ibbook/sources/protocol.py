@@ -186,17 +186,70 @@ def _lacking(r: Mapping[str, Any], uncertainty: str | None,
 
 
 def beats(right: str, wrong: str, floor: float, fair: str = "-",
-          uncertainty: str | None = None, seeds_path: str | None = None) -> Check:
+          uncertainty: str | None = None, seeds_path: str | None = None,
+          n_path: str | None = None) -> Check:
     """The right classifier beats the wrong one: the value at ``right`` (worst case of the
     right classifier) above ``floor`` AND above the value at ``wrong`` (best case of the wrong
     classifier, the baseline) -> holds, else does not hold; ``uncertainty`` as in
-    :func:`bound`."""
+    :func:`bound`.
+
+    With ``n_path`` (the number of points each agreement was measured on, recorded), both
+    values are shares with an exact Clopper-Pearson interval (:func:`clopper_pearson`): holds
+    when the right one's lower end is above ``floor`` and above the wrong one's upper end; does
+    not hold when the right one's upper end is below ``floor`` or below the wrong one's lower
+    end; otherwise inconclusive (the intervals overlap). That interval over points is the
+    uncertainty the protocol asks for; a file without ``n_path`` is graded as without it."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         a, b = float(get(r, right)), float(get(r, wrong))
-        ok = a > floor and a > b
-        return graded(f"{right.split('/')[-1]} = {fmt(a)} (> {floor:g} and > "
-                      f"{wrong.split('/')[-1]} = {fmt(b)}, the wrong classifier)", ok, fair,
-                      _lacking(r, uncertainty, seeds_path))
+        ra, rb = right.split('/')[-1], wrong.split('/')[-1]
+        try:
+            n = int(get(r, n_path)) if n_path is not None else None
+        except NotRecorded:
+            n = None
+        if n is None:
+            ok = a > floor and a > b
+            return graded(f"{ra} = {fmt(a)} (> {floor:g} and > {rb} = {fmt(b)}, the wrong "
+                          "classifier)", ok, fair, _lacking(r, uncertainty, seeds_path))
+        (alo, ahi), (blo, bhi) = (clopper_pearson(round(v * n), n) for v in (a, b))
+        ours = (f"{ra} = {fmt(a)} [{alo:.3f}, {ahi:.3f}] vs {rb} = {fmt(b)} [{blo:.3f}, "
+                f"{bhi:.3f}], the wrong classifier (95 % CI over {n} points; floor {floor:g})")
+        if alo > floor and alo > bhi:
+            return Outcome(ours, HOLDS, fair)
+        if ahi < floor or ahi < blo:
+            return Outcome(ours, FAILS, fair)
+        return Outcome(ours, INCONCLUSIVE, fair, ("the intervals overlap (or reach the floor)",))
+    return check
+
+
+def interval_bound(path: str, op: str, limit: float, fair: str = "-") -> Check:
+    """Every interval at ``path`` (a ``{"estimate", "lo", "hi"}`` dict or a list of them, e.g.
+    one per run or per setting) lies on the ``op`` side (``>=`` or ``>``, ``<=`` or ``<``) of
+    ``limit`` -> holds; an interval wholly on the other side -> does not hold (the effect is
+    reversed, or the bound broken beyond the uncertainty); otherwise inconclusive (an interval
+    contains the limit). An ``op`` outside those four is a ValueError."""
+    if op not in _OPS:
+        raise ValueError(f"op={op!r} is not accepted; use one of {sorted(_OPS)}")
+    up = op in (">", ">=")
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        got = get(r, path)
+        items = got if isinstance(got, (list, tuple)) else [got]
+        if not items:
+            raise NotRecorded(f"{path} is empty")
+        near = [(float(i["lo"]) if up else float(i["hi"])) for i in items]
+        far = [(float(i["hi"]) if up else float(i["lo"])) for i in items]
+        ok = all(_OPS[op](v, limit) for v in near)
+        broken = any(not _OPS[op](v, limit) for v in far)
+        worst = min(range(len(items)), key=lambda j: near[j] if up else -near[j])
+        w = items[worst]
+        ours = (f"{path.split('/')[-1]}: {len(items)} interval{'s' * (len(items) > 1)}, the "
+                f"{'lowest' if up else 'highest'} {fmt(float(w['estimate']))} [{fmt(float(w['lo']))}, "
+                f"{fmt(float(w['hi']))}] ({op} {limit:g})")
+        if ok:
+            return Outcome(ours, HOLDS, fair)
+        if broken:
+            return Outcome(ours, FAILS, fair)
+        return Outcome(ours, INCONCLUSIVE, fair, (f"an interval contains {limit:g}",))
     return check
 
 
