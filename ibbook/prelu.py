@@ -13,6 +13,9 @@ is a ReLU neuron, and for every ``p`` the network ``f_p(x) = sum_j v_j relu(<x, 
   :func:`relu_teacher_radius` (the exact l2 distance of a point to ``F``'s decision boundary)
   and :func:`prelu_teacher_centre_radius` (the exact distance of a cluster centre to ``F^(p)``'s
   boundary), :func:`prelu_teacher_radius_bound` (a certified lower bound at any point, p >= 2);
+- :func:`teacher_probes` and :func:`disagreement_probes` (probe points, and those where ``F``
+  and ``F^(p)`` disagree), :func:`opposite_centre_directions` (toward the nearest centre of the
+  other class);
 - :func:`radius_along` (bisection for the smallest flip along one direction per point),
   :class:`TwoLogits` (a scalar classifier as logits ``(-f, f)``, for foolbox);
 - :func:`fit_gradient_flow` (full-batch GD on the exponential or logistic loss, with a guard
@@ -249,6 +252,66 @@ def prelu_teacher_radius_bound(X: np.ndarray, y: np.ndarray, centres: np.ndarray
 
 
 @torch.no_grad()
+def teacher_probes(centres: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` probe points ``mu_k + r u`` (n×d): a random centre ``mu_k``, ``u`` a random unit
+    vector in the span of the centres, ``r`` uniform in [0, 1]. Used by: pReLU chapter
+    (Gradient flow from a small initialisation)."""
+    centres = np.asarray(centres, dtype=float)
+    k = rng.integers(0, len(centres), n)
+    u = rng.standard_normal((n, len(centres))) @ centres
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    return centres[k] + rng.uniform(0, 1, (n, 1)) * u
+
+
+def disagreement_probes(centres: np.ndarray, k_pos: int, n: int, rng: np.random.Generator, *,
+                        p: float = 3.0, batch: int = 4096, max_batches: int = 200
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Probe points (:func:`teacher_probes`) where the two candidate classifiers of Min & Vidal
+    (poster, "Implicit bias") disagree: ``sign F != sign F^(p)``, both non-zero. Only there does
+    a trained network's sign tell which of the two it learned (elsewhere both give the same
+    answer). Draws batches until ``n`` are found; returns ``(P, s)`` with ``P`` (n×d) and ``s``
+    (n,) the sign of ``F`` there (``F^(p)`` says ``-s``). ValueError when ``max_batches``
+    batches give fewer than ``n`` (the two classifiers hardly ever disagree), naming the count
+    found. Used by: pReLU chapter (Gradient flow from a small initialisation)."""
+    centres = np.asarray(centres, dtype=float)
+    F = relu_teacher(centres[:k_pos].sum(0), centres[k_pos:].sum(0))
+    Fp = prelu_teacher(centres, k_pos, p)
+    got, signs, found = [], [], 0
+    for _ in range(max_batches):
+        P = teacher_probes(centres, batch, rng)
+        with torch.no_grad():
+            a = np.sign(F(torch.as_tensor(P)).numpy())
+            b = np.sign(Fp(torch.as_tensor(P)).numpy())
+        keep = (a != b) & (a != 0) & (b != 0)
+        got.append(P[keep])
+        signs.append(a[keep])
+        found += int(keep.sum())
+        if found >= n:
+            return np.concatenate(got)[:n], np.concatenate(signs)[:n]
+    raise ValueError(f"n={n} disagreement probes were asked for, but {max_batches} batches of "
+                     f"{batch} gave {found}; ask for fewer or allow more batches")
+
+
+def opposite_centre_directions(X: np.ndarray, y: np.ndarray, centres: np.ndarray,
+                               k_pos: int) -> np.ndarray:
+    """Per point, the unit vector toward the opposite-class centre it is closest to (largest
+    ``<x, mu_j>``): the way to the midpoint of two centres, where ``F^(p)``'s boundary is
+    nearest a centre (distance sqrt(2)/2, :func:`prelu_teacher_centre_radius`). A line search
+    along it (:func:`radius_along`) is an attack aimed at the pReLU classifier's weak spot.
+    ``X`` n×d, ``y`` n labels in {-1, +1}; returns n×d. Used by: pReLU chapter (Robustness
+    against K)."""
+    X, y = np.atleast_2d(np.asarray(X, dtype=float)), np.asarray(y, dtype=float)
+    centres = np.asarray(centres, dtype=float)
+    if len(y) != len(X) or not set(np.unique(y).tolist()) <= {-1.0, 1.0}:
+        raise ValueError(f"labels {sorted(set(np.unique(y).tolist()))} are not accepted; use -1 and +1, one per row")
+    c = X @ centres.T
+    c[:, :k_pos][y > 0] = -np.inf  # a positive point heads for a negative centre
+    c[:, k_pos:][y < 0] = -np.inf
+    target = centres[c.argmax(1)]
+    d = target - X
+    return d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
 def radius_along(f: nn.Module, X: np.ndarray, y: np.ndarray, directions: np.ndarray, *, t_max: float,
                  n_grid: int = 200, bisections: int = 40) -> np.ndarray:
     """Per point, the smallest ``t`` in ``[0, t_max]`` with ``sign f(x_i + t d_i) != y_i``.

@@ -144,7 +144,8 @@ def badge(verdict: str) -> str:
     """A verdict as a coloured badge (inline styles: no CSS file needed)."""
     return (f'<span class="verdict" style="background:{COLOURS[verdict]};color:#fff;'
             f'padding:1px 6px;border-radius:8px;display:inline-block;max-width:100%;'
-            f'white-space:normal;line-height:1.3;font-size:90%">{verdict}</span>')
+            f'white-space:normal;overflow-wrap:normal;word-break:normal;hyphens:none;'
+            f'line-height:1.3;font-size:90%">{verdict}</span>')
 
 
 TABLE_STYLE = ("width:100%;table-layout:fixed;border-collapse:collapse;font-size:88%;"
@@ -156,7 +157,7 @@ def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
     chapter section; wraps instead of scrolling."""
     from html import escape
 
-    cols = (("verdict", "13%"), ("claim", "24%"), ("§", "5%"), ("paper", "16%"),
+    cols = (("verdict", "15%"), ("claim", "23%"), ("§", "4%"), ("paper", "16%"),
             ("ours", "22%"), ("fair test?", "20%"))
     out = [f'<table class="table scorecard" style="{TABLE_STYLE}">', "<colgroup>"
            + "".join(f'<col style="width:{w}">' for _, w in cols) + "</colgroup>",
@@ -175,6 +176,20 @@ def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
                    + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def source_html(rows: Sequence[Mapping[str, Any]], source: str) -> str:
+    """One source's section of the scorecard page: its :func:`summary` sentences as a list, then
+    its rows as :func:`html_table`. A ``source`` with no row is a ValueError naming those with
+    rows."""
+    from html import escape
+
+    mine = [r for r in rows if r["source"] == source]
+    if not mine:
+        raise ValueError(f"source={source!r} has no row; use one of "
+                         f"{sorted({r['source'] for r in rows})}")
+    return ("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in summary(mine)) + "</ul>\n"
+            + html_table(mine))
 
 
 def _items(rows: Sequence[Mapping[str, Any]], limit: int = 4) -> str:

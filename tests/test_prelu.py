@@ -204,3 +204,35 @@ def test_cost_count_is_4nDh_per_gradient_step():
 def test_new_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_disagreement_probes_are_where_the_teachers_differ():
+    from ibbook.data.synthetic import orthogonal_clusters
+    c = orthogonal_clusters(8, 20, 2, 2, alpha=0.0, seed=3)
+    P, sF = prelu.disagreement_probes(c.centres, 2, 50, np.random.default_rng(0))
+    assert P.shape == (50, 20) and set(np.unique(sF)) <= {-1.0, 1.0}
+    with torch.no_grad():
+        a = np.sign(prelu.relu_teacher(c.mu_pos, c.mu_neg)(torch.as_tensor(P)).numpy())
+        b = np.sign(prelu.prelu_teacher(c.centres, 2, 3)(torch.as_tensor(P)).numpy())
+    assert (a == sF).all() and (b == -sF).all()
+    # the two classifiers never disagree when they are the same classifier (p = 1)
+    with pytest.raises(ValueError, match="n=5 disagreement probes were asked for, but 2 batches"):
+        prelu.disagreement_probes(c.centres, 2, 5, np.random.default_rng(0), p=1.0,
+                                  batch=64, max_batches=2)
+
+
+def test_opposite_centre_direction_reaches_the_prelu_boundary_at_the_midpoint():
+    from ibbook.data.synthetic import orthogonal_clusters
+    c = orthogonal_clusters(8, 20, 2, 2, alpha=0.0, seed=3)
+    lab = np.array([1.0, 1.0, -1.0, -1.0])
+    d = prelu.opposite_centre_directions(c.centres, lab, c.centres, 2)
+    assert np.allclose(np.linalg.norm(d, axis=1), 1)
+    # each centre heads for a centre of the other class
+    tgt = c.centres + np.sqrt(2) * d
+    assert all(np.isclose(np.abs(tgt[i] @ c.centres.T).max(), 1) for i in range(4))
+    assert all((tgt[i] @ c.centres[:2].T).max() < 0.5 for i in (0, 1))
+    F3 = prelu.prelu_teacher(c.centres, 2, 3)
+    r = prelu.radius_along(F3, c.centres, lab, d, t_max=2.0)
+    assert np.allclose(r, np.sqrt(2) / 2, atol=1e-9)  # the exact radius of F^(3) at a centre
+    with pytest.raises(ValueError, match="labels"):
+        prelu.opposite_centre_directions(c.centres, np.array([1, 0, 1, 1.0]), c.centres, 2)

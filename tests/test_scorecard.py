@@ -171,7 +171,8 @@ def test_accuracy_table_complement_and_radii_checks(results):
 
     teach = next(e for e in scorecard.ENTRIES if e.item.endswith("not robust), the classifier"))
     for radius, verdict in ((0.5, "verified"), (0.51, "does not hold")):
-        write_results(results, "prelu", "medium", {"teachers": {"ks": [4], "F_centre_radius": [radius]}})
+        write_results(results, "prelu", "medium", {"teachers": {"ks": [4], "F_centre_radius": [radius],
+                                                                 "F_line_radius": [0.5]}})
         assert scorecard.evaluate(teach, ("medium",))["verdict"] == verdict
 
 
@@ -212,14 +213,24 @@ def test_the_scorecard_page_reads_every_scale_best_first():
 
 def test_chapter_rows_grade_results_in_memory():
     rows = scorecard.chapter_rows("prelu", {"teachers": {"ks": [4, 16],
-                                                         "F_centre_radius": [0.5, 0.25]}})
+                                                         "F_centre_radius": [0.5, 0.25], "F_line_radius": [0.5, 0.25]}})
     by = {r["id"]: r for r in rows}
     assert set(by) == {e.id for e in scorecard.ENTRIES if e.chapter == "prelu"}
     assert by["004.thm-relu.classifier"]["verdict"] == scorecard.VERIFIED
     assert by["004.mnist"]["verdict"] == scorecard.NOT_RUN and "mnist" in by["004.mnist"]["ours"]
     wrong = scorecard.chapter_rows("prelu", {"teachers": {"ks": [4, 16],
-                                                          "F_centre_radius": [0.5, 0.3]}})
+                                                          "F_centre_radius": [0.5, 0.25], "F_line_radius": [0.5, 0.3]}})
     assert wrong[0]["verdict"] == scorecard.FAILS
     assert "this run" in scorecard.html_table(rows)
     with pytest.raises(ValueError, match="chapter='prelude' tests no claim; use one of"):
         scorecard.chapter_rows("prelude", {})
+
+
+def test_source_html_lists_the_summary_then_the_table():
+    rows = scorecard.build()
+    html = scorecard.source_html(rows, "004")
+    assert html.startswith("<ul><li>") and html.count('<table class="table scorecard"') == 1
+    assert all(f"<code>{r['id']}</code>" in html for r in rows if r["source"] == "004")
+    assert "<code>003." not in html
+    with pytest.raises(ValueError, match="source='005' has no row; use one of"):
+        scorecard.source_html(rows, "005")

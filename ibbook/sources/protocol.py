@@ -414,7 +414,7 @@ def finding(key: str, baseline: str | None = None, uncertainty: str | None = Non
                 reasons.append(why)
         if not fair:
             fair.append("models adequate" if models else "-")
-        return graded(f"{'holds' if holds else 'does not hold'}: {numbers}", holds,
+        return graded(f"{'effect seen' if holds else 'effect not seen'}: {numbers}", holds,
                       "; ".join(fair), reasons)
     return check
 
