@@ -387,13 +387,20 @@ def _prelu_flops(s: Mapping[str, Any]) -> float:
     weight gradient ``2nDh``; the inputs need no gradient), for every (K, alpha, p) of the sweep,
     the poster's K = 10 runs (3 seeds x 2 noise levels x 2 p) and the precision check (one K, each
     p, once more); plus MNIST training, ``6 * 784 * width`` per image and Adam step (batches of
-    1000). The attacks are left out (DDN on the test points, APGD on MNIST: a small part)."""
+    1000). The attacks of every trained net: DDN, ``ddn_steps`` forward and backward passes
+    (``6 D h``) per test point, and two line searches of 240 forward passes (``2 D h``) each; on
+    MNIST, APGD with ``apgd_steps`` passes (``6 * 784 * width``) per attacked image and budget
+    (four budgets)."""
     per_run = lambda K: s["gf_steps"] * 4 * (s["n_per_k"] * K) * (s["width_per_k"] * K) * s["dim"]
-    sweep = _len(s["alphas"]) * _len(s["ps"]) * sum(per_run(K) for K in s["ks"])
-    poster = 3 * 2 * 2 * per_run(10)
+    attack = lambda K: s["n_test"] * s["dim"] * (s["width_per_k"] * K) * (
+        6 * s["ddn_steps"] + 2 * 2 * 240)
+    runs = lambda K: per_run(K) + attack(K)
+    sweep = _len(s["alphas"]) * _len(s["ps"]) * sum(runs(K) for K in s["ks"])
+    poster = 3 * 2 * 2 * runs(10)
     k_prec = 16 if 16 in s["ks"] else max(s["ks"])
-    precision = _len(s["ps"]) * per_run(k_prec)
-    mnist = s["mnist_steps"] * 1000 * s["mnist_seeds"] * _len(s["mnist_ps"]) * 6 * 784 * s["mnist_width"]
+    precision = _len(s["ps"]) * runs(k_prec)
+    per_net = s["mnist_steps"] * 1000 + s["n_attack"] * s["apgd_steps"] * 4
+    mnist = per_net * s["mnist_seeds"] * _len(s["mnist_ps"]) * 6 * 784 * s["mnist_width"]
     return float(sweep + poster + precision + mnist)
 
 

@@ -143,9 +143,9 @@ COLOURS = {VERIFIED: "#1a7f37", HOLDS: "#2da44e", FAILS: "#cf222e", INCONCLUSIVE
 def badge(verdict: str) -> str:
     """A verdict as a coloured badge (inline styles: no CSS file needed)."""
     return (f'<span class="verdict" style="background:{COLOURS[verdict]};color:#fff;'
-            f'padding:1px 6px;border-radius:8px;display:inline-block;max-width:100%;'
+            f'padding:1px 5px;border-radius:8px;display:inline-block;'
             f'white-space:normal;overflow-wrap:normal;word-break:normal;hyphens:none;'
-            f'line-height:1.3;font-size:90%">{verdict}</span>')
+            f'line-height:1.3;font-size:85%">{verdict}</span>')
 
 
 TABLE_STYLE = ("width:100%;table-layout:fixed;border-collapse:collapse;font-size:88%;"
@@ -153,12 +153,13 @@ TABLE_STYLE = ("width:100%;table-layout:fixed;border-collapse:collapse;font-size
 
 
 def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows of one source as an HTML table, verdict first, each with a short § link to its
-    chapter section; wraps instead of scrolling."""
+    """Rows of one source as an HTML table, verdict badge first, each with a short § link to its
+    chapter section; the reasons of an inconclusive verdict (each once) go with the *fair test?*
+    text, so the verdict column stays narrow; wraps instead of scrolling."""
     from html import escape
 
-    cols = (("verdict", "15%"), ("claim", "23%"), ("§", "4%"), ("paper", "16%"),
-            ("ours", "22%"), ("fair test?", "20%"))
+    cols = (("verdict", "12%"), ("claim", "22%"), ("§", "4%"), ("paper", "15%"),
+            ("ours", "24%"), ("fair test?", "23%"))
     out = [f'<table class="table scorecard" style="{TABLE_STYLE}">', "<colgroup>"
            + "".join(f'<col style="width:{w}">' for _, w in cols) + "</colgroup>",
            "<thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c, _ in cols) + "</tr></thead>",
@@ -166,12 +167,14 @@ def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
     for r in rows:
         link = (f'<a href="{r["chapter"]}.html#{r["anchor"]}" title="{escape(r["section"])}">'
                 f"§</a>")
-        why = "".join(f"<br><i>{escape(x)}</i>" for x in r.get("reasons", ()))
+        reasons = list(dict.fromkeys(r.get("reasons", ())))
+        why = "".join(f"<br><i>why inconclusive: {escape(x)}</i>" if i == 0 else
+                      f"<br><i>{escape(x)}</i>" for i, x in enumerate(reasons))
         run = f"<br><small>{escape(r['run'])}</small>" if r["run"] != "-" else ""
         claim = (f"<b>{escape(r['item'])}</b>: {escape(r['claim'])}"
                  f"<br><small><code>{escape(r['id'])}</code></small>")
-        cells = (badge(r["verdict"]) + why, claim, link, escape(r["paper"]),
-                 escape(r["ours"]) + run, escape(r.get("fair", "-")))
+        cells = (badge(r["verdict"]), claim, link, escape(r["paper"]),
+                 escape(r["ours"]) + run, escape(r.get("fair", "-")) + why)
         out.append("<tr>" + "".join(f'<td style="vertical-align:top">{c}</td>' for c in cells)
                    + "</tr>")
     out.append("</tbody></table>")

@@ -180,15 +180,23 @@ def test_certified_radius_of_Fp_is_a_lower_bound_and_exact_at_the_centres():
                                                                          k_pos, 3)[0]
 
 
-def test_cost_count_is_4nDh_per_gradient_step():
+def test_cost_count_is_4nDh_per_gradient_step_plus_the_attacks():
     from ibbook import reproduce
     s = {"ks": (4,), "alphas": (0.1,), "ps": (1,), "gf_steps": 10, "n_per_k": 2, "width_per_k": 3, "dim": 5,
-         "mnist_steps": 0, "mnist_seeds": 1, "mnist_ps": (1,), "mnist_width": 7}
+         "mnist_steps": 0, "mnist_seeds": 1, "mnist_ps": (1,), "mnist_width": 7,
+         "n_test": 0, "ddn_steps": 9, "n_attack": 0, "apgd_steps": 11}
     per_run = lambda K: 10 * 4 * (2 * K) * (3 * K) * 5
     # the sweep's one run, the poster's 12 runs at K = 10, the precision check's one run
     assert reproduce._prelu_flops(s) == per_run(4) + 12 * per_run(10) + per_run(4)
     s2 = {**s, "mnist_steps": 3}
     assert reproduce._prelu_flops(s2) - reproduce._prelu_flops(s) == 3 * 1000 * 6 * 784 * 7
+    # attacks: DDN (6 D h per step) and two line searches (240 forward passes of 2 D h) per
+    # test point of every trained net (14 nets); APGD on MNIST, 4 budgets
+    s3 = {**s, "n_test": 2}
+    attack = lambda K: 2 * 5 * 3 * K * (6 * 9 + 2 * 2 * 240)
+    assert reproduce._prelu_flops(s3) - reproduce._prelu_flops(s) == 2 * attack(4) + 12 * attack(10)
+    s4 = {**s, "n_attack": 5}
+    assert reproduce._prelu_flops(s4) - reproduce._prelu_flops(s) == 5 * 11 * 4 * 6 * 784 * 7
 
 
 @pytest.mark.parametrize("call,match", [

@@ -437,3 +437,17 @@ def test_finding_says_what_was_seen_not_a_verdict(monkeypatch):
     assert out.verdict == INC and out.ours == "effect seen: 1.2 vs 1.0"
     res = {"verdicts": {"1. the effect is seen": "does not hold (0.9 vs 1.0)"}}
     assert P.finding("t.claim")(res).ours.startswith("effect not seen")
+
+
+def test_relu_slope_graded_by_its_interval():
+    from ibbook.sources import s004
+    claim = next(c for c in s004.CLAIMS if c.id == "004.thm-relu")
+    ci = lambda e, lo, hi: {"estimate": e, "lo": lo, "hi": hi}  # noqa: E731
+
+    def res(a, b):
+        return {"radius_vs_K": {"slopes_ci": {"p=1, alpha=0.05": a, "p=1, alpha=0.3": b}}}
+    good = ci(-0.50, -0.51, -0.49)
+    assert claim.check(res(good, good)).verdict == HOLDS
+    out = claim.check(res(good, ci(-0.50, -0.56, -0.44)))  # interval wider than the band
+    assert out.verdict == INC and len(out.reasons) == 2
+    assert claim.check(res(good, ci(-0.30, -0.32, -0.28))).verdict == FAILS  # slope -0.3

@@ -221,12 +221,14 @@ def beats(right: str, wrong: str, floor: float, fair: str = "-",
     return check
 
 
-def interval_bound(path: str, op: str, limit: float, fair: str = "-") -> Check:
+def interval_bound(path: str, op: str, limit: float, fair: str = "-",
+                   label: str | None = None) -> Check:
     """Every interval at ``path`` (a ``{"estimate", "lo", "hi"}`` dict or a list of them, e.g.
     one per run or per setting) lies on the ``op`` side (``>=`` or ``>``, ``<=`` or ``<``) of
     ``limit`` -> holds; an interval wholly on the other side -> does not hold (the effect is
     reversed, or the bound broken beyond the uncertainty); otherwise inconclusive (an interval
-    contains the limit). An ``op`` outside those four is a ValueError."""
+    contains the limit). ``label``: the words *ours* names the number by (default: the last
+    part of ``path``). An ``op`` outside those four is a ValueError."""
     if op not in _OPS:
         raise ValueError(f"op={op!r} is not accepted; use one of {sorted(_OPS)}")
     up = op in (">", ">=")
@@ -242,7 +244,7 @@ def interval_bound(path: str, op: str, limit: float, fair: str = "-") -> Check:
         broken = any(not _OPS[op](v, limit) for v in far)
         worst = min(range(len(items)), key=lambda j: near[j] if up else -near[j])
         w = items[worst]
-        ours = (f"{path.split('/')[-1]}: {len(items)} interval{'s' * (len(items) > 1)}, the "
+        ours = (f"{label or path.split('/')[-1]}: {len(items)} interval{'s' * (len(items) > 1)}, the "
                 f"{'lowest' if up else 'highest'} {fmt(float(w['estimate']))} [{fmt(float(w['lo']))}, "
                 f"{fmt(float(w['hi']))}] ({op} {limit:g})")
         if ok:
@@ -594,12 +596,13 @@ def accuracies(path: str, paper: Mapping[str, float], atol: float) -> Check:
     return check
 
 
-def radii_match(path: str, ks_path: str, rtol: float = 1e-9) -> Check:
-    """Measured radii at ``path`` equal 1/sqrt(K) for the K at ``ks_path`` -> verified."""
+def radii_match(path: str, ks_path: str, rtol: float = 1e-9, label: str = "radius") -> Check:
+    """Measured radii at ``path`` equal 1/sqrt(K) for the K at ``ks_path`` -> verified;
+    ``label`` names them in *ours*."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         radii, ks = [float(v) for v in get(r, path)], [int(k) for k in get(r, ks_path)]
         err = max(abs(v * math.sqrt(k) - 1) for v, k in zip(radii, ks))
-        return graded(f"radius x sqrt(K) = 1 within {err:.1e} at K = {', '.join(map(str, ks))}",
+        return graded(f"{label} x sqrt(K) = 1 within {err:.1e} at K = {', '.join(map(str, ks))}",
                       err <= rtol and len(radii) == len(ks), passed=VERIFIED)
     return check
 
@@ -610,7 +613,8 @@ def both(first: Check, second: Check) -> Check:
         a, b = first(r, ctx), second(r, ctx)
         worst = max(a.verdict, b.verdict, key=VERDICTS.index)
         fair = a.fair if a.fair == b.fair else f"{a.fair}; {b.fair}"
-        return Outcome(f"{a.ours}; {b.ours}", worst, fair, a.reasons + b.reasons)
+        return Outcome(f"{a.ours}; {b.ours}", worst, fair,
+                       tuple(dict.fromkeys(a.reasons + b.reasons)))  # each reason once
     return check
 
 
