@@ -63,13 +63,16 @@ def record_label(record: Mapping[str, Any]) -> str:
 
 
 def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]:
-    """One scorecard row: the entry's check on the best scale (in ``scales``) that records it.
-    A check that needs another chapter's results (a model's accuracy) reads them at the same
-    scale."""
+    """One scorecard row: the entry's check on the first scale (in ``scales``, largest first)
+    that records it with a decisive verdict (verified, holds, does not hold; a fair test by
+    the protocol at that scale), else on the first that records it at all (inconclusive). So a
+    larger run that predates a baseline does not hide a fair test at a smaller scale, and a
+    decisive larger run always wins over a smaller one. A check that needs another chapter's
+    results (a model's accuracy) reads them at the same scale."""
     row = {"id": entry.id, "source": entry.source, "item": entry.item, "claim": entry.claim,
            "chapter": entry.chapter, "section": entry.section, "anchor": anchor(entry),
            "paper": entry.paper}
-    missing = []
+    missing, first = [], None
     for scale in scales:
         got = records.load_results(entry.chapter, scale)
         if got is None:
@@ -85,9 +88,14 @@ def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]
             missing.append(f"{scale}: {err.args[0]}")
             continue
         needs = [entry.needs()] if entry.needs is not None and out.verdict == INCONCLUSIVE else []
-        return {**row, "ours": out.ours, "verdict": out.verdict, "fair": out.fair,
-                "reasons": list(out.reasons) + needs, "scale": scale,
-                "run": record_label(got["record"])}
+        graded_row = {**row, "ours": out.ours, "verdict": out.verdict, "fair": out.fair,
+                      "reasons": list(out.reasons) + needs, "scale": scale,
+                      "run": record_label(got["record"])}
+        if out.verdict != INCONCLUSIVE:
+            return graded_row
+        first = first or graded_row
+    if first is not None:
+        return first
     tried = [m.split(": ", 1)[0] for m in missing]
     what = "; ".join(dict.fromkeys(m.split(": ", 1)[1] for m in missing))  # each message once
     ours = f"not recorded at the {', '.join(tried)} scale{'s' * (len(tried) > 1)} ({what})" if missing \

@@ -234,3 +234,21 @@ def test_source_html_lists_the_summary_then_the_table():
     assert "<code>003." not in html
     with pytest.raises(ValueError, match="source='005' has no row; use one of"):
         scorecard.source_html(rows, "005")
+
+
+def test_a_decisive_smaller_scale_beats_an_inconclusive_larger_one(results):
+    claim = next(e for e in scorecard.ENTRIES if e.id == "004.conjecture.p3")
+    ci = lambda lo: [{"estimate": lo + 0.01, "lo": lo, "hi": lo + 0.02}]  # noqa: E731
+    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
+    write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.97)}})
+    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    assert row["verdict"] == scorecard.HOLDS and row["scale"] == "small"
+    # a decisive larger run wins, whatever the smaller one says
+    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.5)}})
+    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    assert row["verdict"] == scorecard.FAILS and row["scale"] == "medium"
+    # nothing decisive: the largest recorded scale, inconclusive
+    write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
+    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.895)}})
+    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    assert row["verdict"] == scorecard.INCONCLUSIVE and row["scale"] == "medium"
