@@ -465,7 +465,8 @@ WORK: dict[str, Work] = {
                     lambda s: s["n_linear"] + s["n_polygon"] + s["n_deepfool"] + 50 * s["n_lemma"]
                     + s["n_conv"] * s["conv_steps"] / 100, False),
     "prelu": Work("gradient-descent steps x 4 n D h per (K, alpha, p), n and h proportional to K, "
-                  "plus MNIST Adam steps x batch x seeds x p (float32 at medium, large, full)",
+                  "plus MNIST Adam steps x batch x seeds x p, plus the attacks (DDN and two line "
+                  "searches per test point, APGD on MNIST) (float32 at medium, large, full)",
                   lambda s: _prelu_flops(s), True, lambda s: _prelu_flops(s)),
     "fourier_bias": Work("training images seen (n_train x epochs)",
                          lambda s: s["n_train"] * s["epochs"], True),

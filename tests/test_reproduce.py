@@ -201,3 +201,15 @@ def test_papermill_reads_every_chapter_parameter():
     for ch in reproduce.toc_chapters():
         found = papermill.inspect_notebook(str(ROOT / "chapters" / f"{ch}.ipynb"))
         assert {"scale", "device", "seed", "data_root"} <= set(found), (ch, sorted(found))
+
+
+def test_readme_estimate_table_is_what_estimate_prints():
+    """The README's GPU estimate is `reproduce --estimate` on the committed result files (issue
+    24: a fresh clone must print the same table)."""
+    from pathlib import Path
+
+    from ibbook import reproduce
+    readme = (Path(reproduce.PROJECT_ROOT) / "README.md").read_text()
+    for line in reproduce.estimate_table().splitlines():
+        if line.startswith("|"):
+            assert line in readme, line
