@@ -241,14 +241,14 @@ def test_a_decisive_smaller_scale_beats_an_inconclusive_larger_one(results):
     ci = lambda lo: [{"estimate": lo + 0.01, "lo": lo, "hi": lo + 0.02}]  # noqa: E731
     write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
     write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.97)}})
-    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.HOLDS and row["scale"] == "small"
     # a decisive larger run wins, whatever the smaller one says
     write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.5)}})
-    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.FAILS and row["scale"] == "medium"
     # nothing decisive: the largest recorded scale, inconclusive
     write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
     write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.895)}})
-    row = scorecard.evaluate(claim, ("large", "medium", "small"))
+    row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.INCONCLUSIVE and row["scale"] == "medium"
