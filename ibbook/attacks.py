@@ -552,7 +552,7 @@ def maximally_robust_classifier(X: np.ndarray, y: np.ndarray, norm: str, *, bias
 
 #: Attacks :func:`robust_accuracy` runs: torchattacks' APGD with the cross-entropy loss (the
 #: first attack of AutoAttack, and the one Min & Vidal's code keeps) or the full standard AutoAttack.
-AUTOATTACKS = ("apgd-ce", "autoattack")
+AUTOATTACKS = ("apgd-ce", "autoattack", "square")
 AUTOATTACK_NORMS = ("Linf", "L2")
 
 
@@ -567,7 +567,9 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
 
     ``attack="apgd-ce"``: ``torchattacks.APGD(loss="ce", steps=steps, n_restarts=1)`` (Croce & Hein's
     APGD-CE); ``"autoattack"``: ``torchattacks.AutoAttack(version="standard")`` (APGD-CE, APGD-T,
-    FAB-T, Square; ``steps`` is then ignored). An image counts as robust when the attack's
+    FAB-T, Square; ``steps`` is then ignored); ``"square"``: ``torchattacks.Square`` alone, the
+    gradient-free random search of Andriushchenko et al. with ``steps`` queries (a check that a
+    gradient attack is not fooled by flat or masked gradients). An image counts as robust when the attack's
     output is still classified correctly (clean errors count as non-robust).
 
     ``n_classes`` is the model's number of classes (None: the width of its output, read from one
@@ -611,6 +613,9 @@ def robust_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
             if attack == "apgd-ce":
                 atk = torchattacks.APGD(model, norm=norm, eps=float(eps), steps=steps, n_restarts=1, seed=seed,
                                         loss="ce")
+            elif attack == "square":
+                atk = torchattacks.Square(model, norm=norm, eps=float(eps), n_queries=steps, n_restarts=1,
+                                          seed=seed)
             else:
                 atk = torchattacks.AutoAttack(model, norm=norm, eps=float(eps), version="standard",
                                               n_classes=width, seed=seed)

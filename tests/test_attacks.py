@@ -188,6 +188,8 @@ def test_robust_accuracy_with_apgd_on_a_tiny_linear_classifier():
     assert each.shape == (40,) and each.dtype == bool and each.mean() == weak
     margin = (x.flatten(1).mean(1) - 0.5).abs().numpy()
     assert (margin[~each] < margin[each].min()).all()
+    # the gradient-free Square attack breaks every image at 0.5 too
+    assert attacks.robust_accuracy(model, x, y, norm="Linf", eps=0.5, steps=50, attack="square") == 0.0
     with pytest.raises(ValueError, match="norm='L1' is not accepted"):
         attacks.robust_accuracy(model, x, y, norm="L1", eps=0.1)
     with pytest.raises(ValueError, match="attack='fgsm' is not accepted"):

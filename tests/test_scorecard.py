@@ -238,17 +238,18 @@ def test_source_html_lists_the_summary_then_the_table():
 
 def test_a_decisive_smaller_scale_beats_an_inconclusive_larger_one(results):
     claim = next(e for e in scorecard.ENTRIES if e.id == "004.conjecture.p3")
-    ci = lambda lo: [{"estimate": lo + 0.01, "lo": lo, "hi": lo + 0.02}]  # noqa: E731
-    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
-    write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.97)}})
+    ci = lambda lo: {"p3_named_share_ci": [{"estimate": lo + 0.01, "lo": lo, "hi": lo + 0.02}],  # noqa: E731
+                     "p3_centres_missed_max": 0, "p3_min_align_single_centre": 0.99}
+    write_results(results, "prelu", "medium", {"gradient_flow": ci(0.89)})
+    write_results(results, "prelu", "small", {"gradient_flow": ci(0.97)})
     row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.HOLDS and row["scale"] == "small"
     # a decisive larger run wins, whatever the smaller one says
-    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.5)}})
+    write_results(results, "prelu", "medium", {"gradient_flow": ci(0.5)})
     row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.FAILS and row["scale"] == "medium"
     # nothing decisive: the largest recorded scale, inconclusive
-    write_results(results, "prelu", "small", {"gradient_flow": {"p3_named_share_ci": ci(0.89)}})
-    write_results(results, "prelu", "medium", {"gradient_flow": {"p3_named_share_ci": ci(0.895)}})
+    write_results(results, "prelu", "small", {"gradient_flow": ci(0.89)})
+    write_results(results, "prelu", "medium", {"gradient_flow": ci(0.895)})
     row = scorecard.evaluate(claim, ("full", "medium", "small"))
     assert row["verdict"] == scorecard.INCONCLUSIVE and row["scale"] == "medium"

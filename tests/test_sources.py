@@ -240,11 +240,14 @@ def test_reviewed_rows_on_synthetic_prelu_and_committed_files(results):
     assert "1045" not in rows["003.table2.resnet20.pgd"]["fair"]
     ci = lambda e, lo, hi: {"estimate": e, "lo": lo, "hi": hi}  # noqa: E731
     few = [ci(0.0, 0.0, 0.01)]
+    flat = {"slopes_ci": {f"p=3, alpha={a}": ci(0.0, -0.01, 0.01) for a in (0.05, 0.3)}}
+    aligned = {"p1_min_align_class_average": 0.99, "p3_min_align_single_centre": 0.99,
+               "p3_centres_missed_max": 0}
     write(results, "prelu", "medium", {
         "radius_vs_K": {"p3_median_radius_ci": [ci(0.69, 0.68, 0.70), ci(0.60, 0.55, 0.64)],
-                        "p3_share_below_ci": few},
+                        "p3_share_below_ci": few, **flat},
         "gradient_flow": {"p1_named_share_ci": [ci(0.98, 0.95, 0.99), ci(0.93, 0.88, 0.96)],
-                          "p3_named_share_ci": [ci(1.0, 0.99, 1.0)]}})
+                          "p3_named_share_ci": [ci(1.0, 0.99, 1.0)], **aligned}})
     rows = {r["id"]: r for r in scorecard.build(("medium",))}
     prelu = rows["004.thm-prelu"]  # (sqrt 2 - 0.3) / 2 = 0.557 inside one run's interval
     assert prelu["verdict"] == INC and "0.6 [0.55, 0.64]" in prelu["ours"]
@@ -253,13 +256,36 @@ def test_reviewed_rows_on_synthetic_prelu_and_committed_files(results):
     # a run where a tenth of the test points fall below the bound: the theorem's radius fails
     write(results, "prelu", "medium", {
         "radius_vs_K": {"p3_median_radius_ci": [ci(0.69, 0.68, 0.70)],
-                        "p3_share_below_ci": [ci(0.1, 0.08, 0.12)] + few},
+                        "p3_share_below_ci": [ci(0.1, 0.08, 0.12)] + few, **flat},
         "gradient_flow": {"p1_named_share_ci": [ci(0.6, 0.55, 0.65)],
-                          "p3_named_share_ci": [ci(1.0, 0.99, 1.0)]}})
+                          "p3_named_share_ci": [ci(1.0, 0.99, 1.0)], **aligned}})
     rows = {r["id"]: r for r in scorecard.build(("medium",))}
     assert rows["004.thm-prelu"]["verdict"] == FAILS
     assert rows["004.conjecture.p1"]["verdict"] == FAILS  # sides with F on 60 % only
     assert rows["004.conjecture.p3"]["verdict"] == HOLDS
+    # a centre without a neuron: the p = 3 net is not F^(3), whatever the probes say
+    write(results, "prelu", "medium", {"gradient_flow": {
+        "p3_named_share_ci": [ci(1.0, 0.99, 1.0)], **aligned, "p3_centres_missed_max": 3}})
+    rows = {r["id"]: r for r in scorecard.build(("medium",))}
+    assert rows["004.conjecture.p3"]["verdict"] == FAILS
+
+
+def test_mnist_claim_needs_every_budget_a_clean_gate_and_a_gradient_free_check():
+    from ibbook.sources import s004
+    claim = next(c for c in s004.CLAIMS if c.id == "004.mnist")
+    ci = lambda e: [{"p": 4, "estimate": e, "lo": e - 0.02, "hi": e + 0.02}]  # noqa: E731
+    mn = {"gain_over_p1": {b: ci(0.3) for b in ("Linf 0.05", "Linf 0.1", "L2 1", "L2 2")},
+          "clean_mean": [0.95, 0.94], "clean_drop": 0.01,
+          "gradient_free": {"gain": ci(0.4)}}
+    assert claim.check({"mnist": mn}).verdict == HOLDS
+    out = claim.check({"mnist": {k: v for k, v in mn.items() if k != "gradient_free"}})
+    assert out.verdict == INC and "gradient-free" in out.reasons[-1]
+    bad = {**mn, "gain_over_p1": {**mn["gain_over_p1"], "L2 1": ci(-0.2)}}
+    assert claim.check({"mnist": bad}).verdict == FAILS  # one budget where p = 4 loses
+    chance = {**mn, "clean_mean": [0.1, 0.1]}
+    assert claim.check({"mnist": chance}).verdict == FAILS  # near chance: no robustness claim
+    masked = {**mn, "gradient_free": {"gain": ci(-0.3)}}
+    assert claim.check({"mnist": masked}).verdict == FAILS
 
 
 def test_beats_with_points_uses_clopper_pearson_intervals():
@@ -449,5 +475,16 @@ def test_relu_slope_graded_by_its_interval():
     good = ci(-0.50, -0.51, -0.49)
     assert claim.check(res(good, good)).verdict == HOLDS
     out = claim.check(res(good, ci(-0.50, -0.56, -0.44)))  # interval wider than the band
-    assert out.verdict == INC and len(out.reasons) == 2
+    assert out.verdict == INC and out.reasons == ("the interval reaches past -0.55 or -0.45",)
     assert claim.check(res(good, ci(-0.30, -0.32, -0.28))).verdict == FAILS  # slope -0.3
+
+
+def test_interval_within_grades_a_band():
+    ci = lambda e, lo, hi: {"g": {"estimate": e, "lo": lo, "hi": hi}}  # noqa: E731
+    w = P.interval_within("g", -0.55, -0.45, label="slope")
+    out = w(ci(-0.5, -0.51, -0.49))
+    assert out.verdict == HOLDS and out.ours == "slope: -0.5 [-0.51, -0.49] (within -0.55 to -0.45)"
+    assert _v(w, ci(-0.5, -0.56, -0.44)) == INC
+    assert _v(w, ci(-0.3, -0.31, -0.29)) == FAILS and _v(w, ci(-0.7, -0.72, -0.68)) == FAILS
+    with pytest.raises(ValueError, match="low=1, high=0 is not accepted"):
+        P.interval_within("g", 1, 0)

@@ -154,17 +154,24 @@ _OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a 
 
 def bound(*conditions: tuple[str, str, float], passed: str = VERIFIED,
           fair: str = "-", uncertainty: str | None = None,
-          seeds_path: str | None = None) -> Check:
+          seeds_path: str | None = None, labels: Mapping[str, str] | None = None) -> Check:
     """Every ``(path, op, limit)`` (op in ``<, <=, >, >=``) holds -> ``passed`` (``verified`` for
     a theorem, ``holds`` for an empirical claim without baseline), else does not hold. With
     ``uncertainty`` (what the run lacks): inconclusive with that reason, unless the result at
-    ``seeds_path`` records at least 3 seeds."""
+    ``seeds_path`` records at least 3 seeds. ``labels``: path -> the words *ours* names it by.
+    A list at a path is judged by its worst entry (the least for ``>``/``>=``, else the most)."""
     def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
         parts, ok = [], True
         for path, op, limit in conditions:
-            v = float(get(r, path))
+            got = get(r, path)
+            name = (labels or {}).get(path, path.split('/')[-1])
+            if isinstance(got, (list, tuple)):  # a list: its worst case against the limit
+                v = float(min(got) if op in (">", ">=") else max(got))
+                name = f"{'smallest' if op in ('>', '>=') else 'largest'} {name}"
+            else:
+                v = float(got)
             ok &= _OPS[op](v, limit)
-            parts.append(f"{path.split('/')[-1]} = {fmt(v)} ({op} {limit:g})")
+            parts.append(f"{name} = {fmt(v)} ({op} {limit:g})")
         return graded("; ".join(parts), ok, fair, _lacking(r, uncertainty, seeds_path),
                       passed=passed)
     return check
@@ -244,9 +251,10 @@ def interval_bound(path: str, op: str, limit: float, fair: str = "-",
         broken = any(not _OPS[op](v, limit) for v in far)
         worst = min(range(len(items)), key=lambda j: near[j] if up else -near[j])
         w = items[worst]
-        ours = (f"{label or path.split('/')[-1]}: {len(items)} interval{'s' * (len(items) > 1)}, the "
-                f"{'lowest' if up else 'highest'} {fmt(float(w['estimate']))} [{fmt(float(w['lo']))}, "
-                f"{fmt(float(w['hi']))}] ({op} {limit:g})")
+        shown = (f"{fmt(float(w['estimate']))} [{fmt(float(w['lo']))}, {fmt(float(w['hi']))}]"
+                 f" ({op} {limit:g})")
+        ours = (f"{label or path.split('/')[-1]}: " + (shown if len(items) == 1 else
+                f"{len(items)} intervals, the {'lowest' if up else 'highest'} {shown}"))
         if ok:
             return Outcome(ours, HOLDS, fair)
         if broken:
@@ -605,6 +613,39 @@ def radii_match(path: str, ks_path: str, rtol: float = 1e-9, label: str = "radiu
         return graded(f"{label} x sqrt(K) = 1 within {err:.1e} at K = {', '.join(map(str, ks))}",
                       err <= rtol and len(radii) == len(ks), passed=VERIFIED)
     return check
+
+
+def interval_within(path: str, low: float, high: float, fair: str = "-",
+                    label: str | None = None) -> Check:
+    """The interval at ``path`` (``{"estimate", "lo", "hi"}``) inside ``(low, high)`` -> holds;
+    wholly outside -> does not hold; otherwise inconclusive (it straddles an end). ``low >=
+    high`` is a ValueError."""
+    if not low < high:
+        raise ValueError(f"low={low!r}, high={high!r} is not accepted; use low < high")
+
+    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        i = get(r, path)
+        e, lo, hi = float(i["estimate"]), float(i["lo"]), float(i["hi"])
+        ours = (f"{label or path.split('/')[-1]}: {fmt(e)} [{fmt(lo)}, {fmt(hi)}] "
+                f"(within {low:g} to {high:g})")
+        if low < lo and hi < high:
+            return Outcome(ours, HOLDS, fair)
+        if hi <= low or lo >= high:
+            return Outcome(ours, FAILS, fair)
+        return Outcome(ours, INCONCLUSIVE, fair, (f"the interval reaches past {low:g} or {high:g}",))
+    return check
+
+
+def recorded_or(path: str, why: str, check: Check) -> Check:
+    """``check``, when the result records ``path``; otherwise inconclusive with ``why`` (a
+    condition of a fair test that an older or larger run did not record)."""
+    def wrapped(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
+        try:
+            get(r, path)
+        except NotRecorded:
+            return Outcome(f"{path.split('/')[-1]}: not recorded", INCONCLUSIVE, "-", (why,))
+        return check(r, ctx)
+    return wrapped
 
 
 def both(first: Check, second: Check) -> Check:
