@@ -205,7 +205,7 @@ def test_committed_medium_file_is_graded_as_before():
     assert "claims" not in r
     table = dyn.verdict_table(r)
     assert (table.verdict == P.INCONCLUSIVE).all()
-    assert table.loc["001.fig2a.rises-with-accuracy", "ours"].startswith("holds")
+    assert table.loc["001.fig2a.rises-with-accuracy", "ours"].startswith("effect seen")
 
 
 def test_attack_snapshot_on_a_tiny_resnet(tmp_path, monkeypatch):
