@@ -23,7 +23,8 @@ is a ReLU neuron, and for every ``p`` the network ``f_p(x) = sum_j v_j relu(<x, 
   ``lr_per_k * K``) and :func:`neuron_alignment` (cosines of the neurons
   with the cluster centres);
 - :func:`mnist_prelu` (registered as ``"prelu_mlp"``): the one-hidden-layer pReLU classifier
-  of the MNIST experiment, mean-centring inside the model.
+  of the MNIST experiment, mean-centring inside the model;
+- :func:`run_intervals`: one interval record per run (K, alpha), for the verdicts.
 
 Used by: pReLU chapter.
 """
@@ -495,6 +496,20 @@ def neuron_alignment(W: np.ndarray, v: np.ndarray, centres: np.ndarray, k_pos: i
     return Alignment(cos_centres=Wn @ (centres / np.linalg.norm(centres, axis=1, keepdims=True)).T,
                      cos_pos=Wn @ mp / np.linalg.norm(mp), cos_neg=Wn @ mn / np.linalg.norm(mn),
                      weight=mass / mass.sum(), sign=np.sign(v))
+
+
+def run_intervals(runs, value: str, lo: str, hi: str) -> list[dict]:
+    """One ``{"K", "alpha", "estimate", "lo", "hi"}`` record per row of ``runs`` (a pandas
+    DataFrame with columns ``K``, ``alpha`` and the three named ones), the form in which the
+    verdicts (``protocol.interval_bound``) read a number measured per run with its interval.
+    A missing column is a KeyError naming it and the columns there are.
+
+    Used by: pReLU chapter, sections on the K sweep and the poster's K = 10."""
+    missing = [c for c in ("K", "alpha", value, lo, hi) if c not in runs.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the runs; they have {list(runs.columns)}")
+    return [{"K": int(r["K"]), "alpha": float(r["alpha"]), "estimate": float(r[value]),
+             "lo": float(r[lo]), "hi": float(r[hi])} for _, r in runs.iterrows()]
 
 
 @register("prelu_mlp")

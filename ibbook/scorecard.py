@@ -62,6 +62,14 @@ def record_label(record: Mapping[str, Any]) -> str:
             f"{f', {data}' if data else ''}")
 
 
+def _identity(entry: Claim) -> dict[str, Any]:
+    """The columns of a row that name the claim (not its grade): id, source, item, claim,
+    chapter, section, anchor and the paper's number."""
+    return {"id": entry.id, "source": entry.source, "item": entry.item, "claim": entry.claim,
+            "chapter": entry.chapter, "section": entry.section, "anchor": anchor(entry),
+            "paper": entry.paper}
+
+
 def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]:
     """One scorecard row: the entry's check on the first scale (in ``scales``, largest first)
     that records it with a decisive verdict (verified, holds, does not hold; a fair test by
@@ -69,9 +77,7 @@ def evaluate(entry: Claim, scales: Sequence[str] = BEST_FIRST) -> dict[str, Any]
     larger run that predates a baseline does not hide a fair test at a smaller scale, and a
     decisive larger run always wins over a smaller one. A check that needs another chapter's
     results (a model's accuracy) reads them at the same scale."""
-    row = {"id": entry.id, "source": entry.source, "item": entry.item, "claim": entry.claim,
-           "chapter": entry.chapter, "section": entry.section, "anchor": anchor(entry),
-           "paper": entry.paper}
+    row = _identity(entry)
     missing, first = [], None
     for scale in scales:
         got = records.load_results(entry.chapter, scale)
@@ -119,9 +125,7 @@ def chapter_rows(chapter: str, results: Mapping[str, Any], label: str = "this ru
         raise ValueError(f"chapter={chapter!r} tests no claim; use one of {known}")
     rows = []
     for entry in entries:
-        row = {"id": entry.id, "source": entry.source, "item": entry.item, "claim": entry.claim,
-               "chapter": entry.chapter, "section": entry.section, "anchor": anchor(entry),
-               "paper": entry.paper, "scale": label, "run": label}
+        row = {**_identity(entry), "scale": label, "run": label}
         try:
             out = entry.check(results, other)
         except NotRecorded as err:

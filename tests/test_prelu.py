@@ -244,3 +244,15 @@ def test_opposite_centre_direction_reaches_the_prelu_boundary_at_the_midpoint():
     assert np.allclose(r, np.sqrt(2) / 2, atol=1e-9)  # the exact radius of F^(3) at a centre
     with pytest.raises(ValueError, match="labels"):
         prelu.opposite_centre_directions(c.centres, np.array([1, 0, 1, 1.0]), c.centres, 2)
+
+
+def test_run_intervals_one_record_per_run_and_names_a_missing_column():
+    import pandas as pd
+
+    runs = pd.DataFrame({"K": [4, 8], "alpha": [0.05, 0.3], "m": [0.7, 0.8], "lo": [0.6, 0.75],
+                         "hi": [0.72, 0.9]})
+    got = prelu.run_intervals(runs, "m", "lo", "hi")
+    assert got == [{"K": 4, "alpha": 0.05, "estimate": 0.7, "lo": 0.6, "hi": 0.72},
+                   {"K": 8, "alpha": 0.3, "estimate": 0.8, "lo": 0.75, "hi": 0.9}]
+    with pytest.raises(KeyError, match="'up'"):
+        prelu.run_intervals(runs, "m", "lo", "up")

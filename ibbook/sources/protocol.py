@@ -192,42 +192,6 @@ def _lacking(r: Mapping[str, Any], uncertainty: str | None,
     return [f"no uncertainty ({uncertainty})"]
 
 
-def beats(right: str, wrong: str, floor: float, fair: str = "-",
-          uncertainty: str | None = None, seeds_path: str | None = None,
-          n_path: str | None = None) -> Check:
-    """The right classifier beats the wrong one: the value at ``right`` (worst case of the
-    right classifier) above ``floor`` AND above the value at ``wrong`` (best case of the wrong
-    classifier, the baseline) -> holds, else does not hold; ``uncertainty`` as in
-    :func:`bound`.
-
-    With ``n_path`` (the number of points each agreement was measured on, recorded), both
-    values are shares with an exact Clopper-Pearson interval (:func:`clopper_pearson`): holds
-    when the right one's lower end is above ``floor`` and above the wrong one's upper end; does
-    not hold when the right one's upper end is below ``floor`` or below the wrong one's lower
-    end; otherwise inconclusive (the intervals overlap). That interval over points is the
-    uncertainty the protocol asks for; a file without ``n_path`` is graded as without it."""
-    def check(r: Mapping[str, Any], ctx: Any = None) -> Outcome:
-        a, b = float(get(r, right)), float(get(r, wrong))
-        ra, rb = right.split('/')[-1], wrong.split('/')[-1]
-        try:
-            n = int(get(r, n_path)) if n_path is not None else None
-        except NotRecorded:
-            n = None
-        if n is None:
-            ok = a > floor and a > b
-            return graded(f"{ra} = {fmt(a)} (> {floor:g} and > {rb} = {fmt(b)}, the wrong "
-                          "classifier)", ok, fair, _lacking(r, uncertainty, seeds_path))
-        (alo, ahi), (blo, bhi) = (clopper_pearson(round(v * n), n) for v in (a, b))
-        ours = (f"{ra} = {fmt(a)} [{alo:.3f}, {ahi:.3f}] vs {rb} = {fmt(b)} [{blo:.3f}, "
-                f"{bhi:.3f}], the wrong classifier (95 % CI over {n} points; floor {floor:g})")
-        if alo > floor and alo > bhi:
-            return Outcome(ours, HOLDS, fair)
-        if ahi < floor or ahi < blo:
-            return Outcome(ours, FAILS, fair)
-        return Outcome(ours, INCONCLUSIVE, fair, ("the intervals overlap (or reach the floor)",))
-    return check
-
-
 def interval_bound(path: str, op: str, limit: float, fair: str = "-",
                    label: str | None = None) -> Check:
     """Every interval at ``path`` (a ``{"estimate", "lo", "hi"}`` dict or a list of them, e.g.
