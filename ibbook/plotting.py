@@ -161,3 +161,43 @@ def mask_examples(images, essential, adversarial, *, floor: float = 1e-3, titles
     fig.colorbar(im, ax=axes[:, 1:].ravel().tolist(), label="mask value (log scale; centre: zero frequency)",
                  shrink=0.8)
     return fig
+
+
+#: Decades a log-scaled spectrum panel shows below its maximum (:func:`relative_map`).
+SPECTRUM_DECADES = 3.0
+
+
+def relative_map(ax, img, *, log: bool = False, ylabel: str | None = None):
+    """Draw one map relative to its own maximum, so that panels of different models share one
+    colour bar: with ``log``, ``log10(img / max img)`` from ``-SPECTRUM_DECADES`` to 0 (magma; for
+    Fourier magnitudes); else ``img / max |img|`` from -1 to 1 (RdBu_r; for predictors and
+    perturbations in pixel space). ``img``: an H×W array; an all-zero map is a ValueError.
+    Returns the image artist, for :func:`row_colorbar`.
+
+    Used by: Fourier-bias chapter (predictor and perturbation spectra). Source: 001 (Ortega Caro
+    et al. 2020), Figs 2-4."""
+    img = np.asarray(img, dtype=np.float64)
+    top = np.abs(img).max()
+    if img.ndim != 2 or not np.isfinite(top) or top == 0:
+        raise ValueError(f"a map of shape {img.shape} with largest |value| {top} is not accepted; "
+                         "give a finite H×W array that is not all zero")
+    if log:
+        im = ax.imshow(np.log10(np.maximum(img / top, 10 ** -SPECTRUM_DECADES)), cmap="magma",
+                       vmin=-SPECTRUM_DECADES, vmax=0)
+    else:
+        im = ax.imshow(img / top, cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return im
+
+
+def row_colorbar(fig, im, axes, *, log: bool):
+    """One colour bar for a row of :func:`relative_map` panels (``axes``: a sequence of axes),
+    labelled with what the colours mean. Use a figure made with ``layout="constrained"``."""
+    label = "log$_{10}$ (|coef.| / max)" if log else "value / max |value|"
+    bar = fig.colorbar(im, ax=list(axes), fraction=0.025, pad=0.01, aspect=12)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return bar

@@ -444,6 +444,8 @@ def test_finding_says_what_was_seen_not_a_verdict(monkeypatch):
     assert out.verdict == INC and out.ours == "effect seen: 1.2 vs 1.0"
     res = {"verdicts": {"1. the effect is seen": "does not hold (0.9 vs 1.0)"}}
     assert P.finding("t.claim")(res).ours.startswith("effect not seen")
+    res = {"verdicts": {"1. the effect is seen": "holds (gap 0.1 (p 0.01) -> 0.3 (p 1e-5))"}}
+    assert P.finding("t.claim")(res).ours == "effect seen: gap 0.1 (p 0.01) -> 0.3 (p 1e-5)"
 
 
 def test_relu_slope_graded_by_its_interval():

@@ -341,7 +341,8 @@ def finding_text(r: Mapping[str, Any], key: str, path: str = "verdicts") -> tupl
             holds = text.startswith("holds")
             if not holds and not text.startswith("does not hold"):
                 raise ValueError(f"{path}: {k!r} has no holds / does not hold verdict")
-            numbers = text.split("(", 1)[-1].rstrip(")") if "(" in text else text
+            numbers = text.split("(", 1)[-1] if "(" in text else text
+            numbers = numbers[:-1] if "(" in text and numbers.endswith(")") else numbers  # one ")"
             return holds, numbers
     raise NotRecorded(f"results/{path}: '{key}'")
 
