@@ -166,8 +166,10 @@ TABLE_STYLE = ("width:100%;table-layout:fixed;border-collapse:collapse;font-size
 
 def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """Rows of one source as an HTML table, verdict badge first, each with a short § link to its
-    chapter section; the reasons of an inconclusive verdict (each once) go with the *fair test?*
-    text, so the verdict column stays narrow; wraps instead of scrolling."""
+    chapter section; *ours* one measured number a line, with the scale it was read at (the run's
+    full provenance is listed once under the table by :func:`source_html`); the reasons of an
+    inconclusive verdict (each once) go with the *fair test?* text, so the verdict column stays
+    narrow; wraps instead of scrolling."""
     from html import escape
 
     cols = (("verdict", "12%"), ("claim", "22%"), ("§", "4%"), ("paper", "15%"),
@@ -182,15 +184,26 @@ def html_table(rows: Sequence[Mapping[str, Any]]) -> str:
         reasons = list(dict.fromkeys(r.get("reasons", ())))
         why = "".join(f"<br><i>why inconclusive: {escape(x)}</i>" if i == 0 else
                       f"<br><i>{escape(x)}</i>" for i, x in enumerate(reasons))
-        run = f"<br><small>{escape(r['run'])}</small>" if r["run"] != "-" else ""
+        run = f"<br><small>({escape(r['scale'])})</small>" if r["run"] != "-" else ""
         claim = (f"<b>{escape(r['item'])}</b>: {escape(r['claim'])}"
                  f"<br><small><code>{escape(r['id'])}</code></small>")
         cells = (badge(r["verdict"]), claim, link, escape(r["paper"]),
-                 escape(r["ours"]) + run, escape(r.get("fair", "-")) + why)
+                 "<br>".join(escape(x) for x in _parts(r["ours"])) + run, escape(r.get("fair", "-")) + why)
         out.append("<tr>" + "".join(f'<td style="vertical-align:top">{c}</td>' for c in cells)
                    + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def _parts(text: str) -> list[str]:
+    """``text`` split at each "; " outside parentheses and brackets (one number a line)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([" and 1 or (-1 if ch in ")]" else 0)
+        if depth == 0 and text.startswith("; ", i):
+            out.append(text[start:i])
+            start = i + 2
+    return out + [text[start:]]
 
 
 def source_html(rows: Sequence[Mapping[str, Any]], source: str) -> str:
@@ -203,8 +216,11 @@ def source_html(rows: Sequence[Mapping[str, Any]], source: str) -> str:
     if not mine:
         raise ValueError(f"source={source!r} has no row; use one of "
                          f"{sorted({r['source'] for r in rows})}")
+    runs = dict.fromkeys(r["run"] for r in mine if r["run"] != "-")
+    runs_html = ("<p><small>Runs read: " + "; ".join(escape(x) for x in runs) + ".</small></p>"
+                 if runs else "")
     return ("<ul>" + "".join(f"<li>{escape(b)}</li>" for b in summary(mine)) + "</ul>\n"
-            + html_table(mine))
+            + html_table(mine) + runs_html)
 
 
 def _items(rows: Sequence[Mapping[str, Any]], limit: int = 4) -> str:

@@ -232,6 +232,9 @@ def test_source_html_lists_the_summary_then_the_table():
     assert html.startswith("<ul><li>") and html.count('<table class="table scorecard"') == 1
     assert all(f"<code>{r['id']}</code>" in html for r in rows if r["source"] == "004")
     assert "<code>003." not in html
+    runs = {r["run"] for r in rows if r["source"] == "004" and r["run"] != "-"}
+    assert html.count("MNIST: test-set mirror") == len(runs) < 4  # each run once, under the table
+    assert scorecard._parts("a = 1 (x; y); b = [2; 3]; c") == ["a = 1 (x; y)", "b = [2; 3]", "c"]
     with pytest.raises(ValueError, match="source='005' has no row; use one of"):
         scorecard.source_html(rows, "005")
 
