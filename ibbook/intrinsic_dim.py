@@ -25,7 +25,9 @@ the answer are redone in float64), so the neighbours and the Id are those of an 
 - :func:`id_correlation_test` (fast) and :func:`id_correlation_test_dadapy` (the loop over
   dadapy that the paper ran), both returning an :class:`IdTest`;
 - linear baselines: :func:`pearson_r2`, :func:`cosine_similarities`, :func:`canonical_correlation`;
-- :func:`rejection_rate`: false-positive rate or power of the test over many drawn pairs.
+- :func:`rejection_rate`: false-positive rate or power of the test over many drawn pairs;
+- :func:`swap_test`: whether one partner set is more tied to the first than another is (the
+  two-network control of the masks).
 
 Used by: intrinsic-dimension chapter, ``bench/bench_intrinsic_dim.py``.
 """
@@ -314,6 +316,46 @@ def subset_tests(a, b, sizes, *, n_subsets: int = 10, n_shuffles: int = 50, seed
         out[int(n)] = [id_correlation_test(a[r], b[r], n_shuffles=n_shuffles, seed=seed + 1000 * int(n) + k)
                        for k, r in enumerate(rows)]
     return out
+
+
+def swap_test(e, a, b, *, n_swaps: int = 500, seed: int = 0, mu_fraction: float = 0.9) -> dict:
+    """Is ``a`` more tied to ``e`` than ``b`` is? Rows are paired by image: ``e`` (essential masks
+    of network A), ``a`` (A's adversarial masks) and ``b`` (a twin network B's adversarial masks
+    of the same images). Under the null that A's and B's masks are exchangeable partners of
+    ``e``, swapping ``a_i`` and ``b_i`` for a random half of the images changes nothing; the test
+    compares ``Id([e, a])`` with the Ids of ``n_swaps`` such mixes (each image swapped with
+    probability 1/2). Returns the two Ids ``id_a``, ``id_b`` (``[e, b]``), the mixes' mean and
+    sample std, ``z = (id_a - mean) / std`` and the permutation p-value ``(1 + #{mix <= id_a}) /
+    (n_swaps + 1)`` (one-sided: a lower Id is a stronger tie).
+
+    Distances: ``|[e_i, m_i] - [e_j, m_j]|^2 = D_e[i, j] + D_m[i, j]`` with ``D_m`` read from the
+    A-A, B-B and A-B blocks (float64, rows centred together). Shapes: N x d_e, N x d, N x d; a
+    mismatch or fewer than 20 rows is a ValueError. Source: issue 21's two-network control of
+    003 (Basile et al. 2024), section 4; the test is ours."""
+    e, a, b = _as_float64(e, "e"), _as_float64(a, "a"), _as_float64(b, "b")
+    if not len(e) == len(a) == len(b) or a.shape[1] != b.shape[1] or len(e) < 20:
+        raise ValueError(f"e {tuple(e.shape)}, a {tuple(a.shape)} and b {tuple(b.shape)} are not accepted; "
+                         "give at least 20 rows each, a and b of the same width")
+    n = len(e)
+    d_e = _squared_distances(e).numpy()
+    ab = torch.cat([a, b]) - torch.cat([a, b]).mean(0)
+    sq = (ab * ab).sum(1)
+    d_ab = torch.addmm(sq[:, None] + sq[None, :], ab, ab.T, alpha=-2).clamp_(min=0).numpy()
+    rows = np.arange(n)
+
+    def id_of(swap: np.ndarray) -> float:
+        k = rows + n * swap  # row of each image's partner in [a; b]
+        d = d_e + d_ab[np.ix_(k, k)]
+        two = np.partition(d, 1, axis=1)[:, :2]  # the diagonal is inf through d_e
+        return two_nn_from_ratios(np.sqrt(two[:, 1] / two[:, 0]), mu_fraction)
+
+    rng = np.random.default_rng(seed)
+    mixes = np.array([id_of(rng.integers(0, 2, n)) for _ in range(n_swaps)])
+    id_a, id_b = id_of(np.zeros(n, dtype=int)), id_of(np.ones(n, dtype=int))
+    std = float(np.std(mixes, ddof=1))
+    return {"id_a": id_a, "id_b": id_b, "swap_mean": float(mixes.mean()), "swap_std": std,
+            "z": (id_a - float(mixes.mean())) / std, "p_permutation": float((1 + np.sum(mixes <= id_a)) / (n_swaps + 1)),
+            "n_swaps": n_swaps, "n": n}
 
 
 # ------------------------------------------------------------------------------- linear baselines

@@ -1,6 +1,7 @@
 """TwoNN and the Id correlation test: known dimensions, agreement with dadapy, the test's verdicts."""
 import numpy as np
 import pytest
+import torch
 
 from ibbook import intrinsic_dim
 from ibbook import intrinsic_dim as I
@@ -144,3 +145,19 @@ def test_id_test_prints_z_p_and_the_shuffled_mean_and_std():
     t = intrinsic_dim.IdTest(id=10.0, shuffled=np.array([11.0, 12.0, 13.0]), n_points=50, mu_fraction=0.9)
     text = str(t)
     assert "Z=-2.00" in text and "p=0.023" in text and "12.000 ± 1.000" in text and "N=50" in text
+
+
+def test_swap_test_finds_the_tied_partner_and_matches_the_id_test():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(300, 2, generator=g)
+    e = torch.cat([z, 0.01 * torch.randn(300, 6, generator=g)], 1)
+    a = torch.cat([z @ torch.randn(2, 2, generator=g), 0.01 * torch.randn(300, 6, generator=g)], 1)
+    b = torch.cat([torch.randn(300, 2, generator=g), 0.01 * torch.randn(300, 6, generator=g)], 1)
+    out = I.swap_test(e, a, b, n_swaps=60, seed=1)
+    assert out["id_a"] == pytest.approx(I.id_correlation_test(e, a, n_shuffles=2).id, rel=1e-9)
+    assert out["id_b"] == pytest.approx(I.id_correlation_test(e, b, n_shuffles=2).id, rel=1e-9)
+    assert out["z"] < -3 and out["p_permutation"] == pytest.approx(1 / 61)
+    same = I.swap_test(e, a, a + 1e-4 * torch.randn(300, 8, generator=g), n_swaps=60, seed=1)
+    assert abs(same["z"]) < 3  # exchangeable partners: no tie to tell apart
+    with pytest.raises(ValueError, match="at least 20 rows"):
+        I.swap_test(e[:10], a[:10], b[:10])

@@ -419,20 +419,21 @@ def test_id_test_power_from_the_runs_own_shuffles():
 def test_network_control_separates_image_from_network():
     check = P.network_control("ResNet-20", "FMN")
 
-    def r(zs, ps, zc, pc=None):
-        pc = NormalDist().cdf(zc) if pc is None else pc
-        return {"masks": {"ResNet-20": {"FMN": {"z": zs, "p": ps, "n": 2000}}},
-                "control": {"FMN": {"z": zc, "p": pc, "n": 1000}}}
-    assert _v(check, r(-6.0, 1e-9, -0.5)) == HOLDS  # twin network: no correlation left
-    assert _v(check, r(-6.0, 1e-9, -5.5)) == FAILS  # the image alone gives the same Z
-    assert _v(check, r(-0.5, 0.3, -0.2)) == INC  # nothing to explain
-    # a twin that is not significant never says "the image explains it" (a methods reviewer's
-    # case: same network -2.6, twin -0.3 was graded "does not hold" by the first rule)
-    assert _v(check, r(-2.6, 0.005, -0.3)) == INC
-    assert _v(check, r(-8.0, 1e-12, -3.0)) == INC  # significant but clearly weaker twin
-    assert _v(check, r(-3.0, 0.001, -4.0)) == FAILS  # the twin even more correlated
+    def r(zs, ps, zt, pt, zw, pw):
+        return {"control": {"FMN": {"n": 1000, "same": {"z": zs, "p": ps}, "twin": {"z": zt, "p": pt},
+                                    "swap": {"z": zw, "p_permutation": pw, "n_swaps": 500}}}}
+    assert _v(check, r(-6.0, 1e-9, -0.5, 0.3, -4.0, 0.002)) == HOLDS  # only the network's own masks
+    assert _v(check, r(-6.0, 1e-9, -5.5, 1e-8, -0.3, 0.4)) == FAILS  # the twin's as tied
+    assert _v(check, r(-3.0, 0.001, -4.0, 1e-4, 1.0, 0.85)) == FAILS  # the twin even more tied
+    out = check(r(-8.0, 1e-12, -3.0, 0.001, -3.5, 0.002))
+    assert out.verdict == INC and "tied too" in out.reasons[0]  # partly shared
+    assert _v(check, r(-0.5, 0.3, -0.2, 0.4, -0.1, 0.5)) == INC  # nothing to explain
+    assert _v(check, r(-2.6, 0.005, -0.3, 0.38, -1.0, 0.16)) == INC  # neither separates
+    assert P.twin_reading(r(-6.0, 1e-9, -5.5, 1e-8, -0.3, 0.4)["control"]["FMN"])[0] == "shared with the twin"
     with pytest.raises(P.NotRecorded, match="control/FMN"):
         check({"masks": {"ResNet-20": {"FMN": {"z": -6.0, "p": 1e-9, "n": 9}}}})
+    with pytest.raises(P.NotRecorded, match="control/FMN/swap"):
+        check({"control": {"FMN": {"n": 5, "same": {}, "twin": {}}}})
 
 
 def test_finding_says_what_was_seen_not_a_verdict(monkeypatch):

@@ -123,9 +123,9 @@ CLAIMS = (
       (("Table 2", "ResNet-20"), ("Table 2", "CCT-7"), ("Table 3", "ResNet-18 (Imagenette)"))
       for attack in ("FMN", "PGD", "DeepFool")),
     *(Claim(f"003.control.resnet20.{attack.lower()}", SOURCE, f"Control, ResNet-20, {attack}",
-            "the correlation belongs to the trained network's weights: essential masks of one "
-            "ResNet-20 against adversarial masks of an independently trained twin are far less "
-            "correlated (ours, not in the paper; an equally correlated twin leaves the image or the "
-            "bias both networks share as the cause)", ID, "A stronger null: two networks", "(not tested)",
+            "the correlation belongs to the network that made the masks: its own adversarial masks "
+            "are more tied to its essential masks than a twin's (same recipe, other seed; swap test), "
+            "and the twin's show no significant tie (ours, not in the paper; an equally tied twin "
+            "leaves the images or the bias both networks share as the cause)", ID, "A stronger null: two networks", "(not tested)",
             network_control("ResNet-20", attack)) for attack in ("FMN", "PGD", "DeepFool")),
 )
