@@ -196,8 +196,8 @@ def relative_map(ax, img, *, log: bool = False, ylabel: str | None = None):
 def row_colorbar(fig, im, axes, *, log: bool):
     """One colour bar for a row of :func:`relative_map` panels (``axes``: a sequence of axes),
     labelled with what the colours mean. Use a figure made with ``layout="constrained"``."""
-    label = "log$_{10}$ (|coef.| / max)" if log else "value / max |value|"
+    label = "log$_{10}$(|coef.|/max)" if log else "value / max"
     bar = fig.colorbar(im, ax=list(axes), fraction=0.025, pad=0.01, aspect=12)
-    bar.set_label(label, fontsize=8)
-    bar.ax.tick_params(labelsize=7)
+    bar.set_label(label, fontsize=9)
+    bar.ax.tick_params(labelsize=8)
     return bar
