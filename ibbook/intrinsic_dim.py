@@ -26,6 +26,7 @@ the answer are redone in float64), so the neighbours and the Id are those of an 
   dadapy that the paper ran), both returning an :class:`IdTest`;
 - linear baselines: :func:`pearson_r2`, :func:`cosine_similarities`, :func:`canonical_correlation`;
 - :func:`rejection_rate`: false-positive rate or power of the test over many drawn pairs;
+- :func:`within_class_permutations`: shuffles that keep the class (a stronger null);
 - :func:`swap_test`: whether one partner set is more tied to the first than another is (the
   two-network control of the masks).
 
@@ -316,6 +317,23 @@ def subset_tests(a, b, sizes, *, n_subsets: int = 10, n_shuffles: int = 50, seed
         out[int(n)] = [id_correlation_test(a[r], b[r], n_shuffles=n_shuffles, seed=seed + 1000 * int(n) + k)
                        for k, r in enumerate(rows)]
     return out
+
+
+def within_class_permutations(labels, n_shuffles: int, seed: int = 0) -> np.ndarray:
+    """``n_shuffles`` row permutations that move each row only among the rows of its own label:
+    the shuffled pairing of the Id test with the class kept, a stronger null when both feature
+    sets depend on the class (rows of an int array). A label held by one row keeps that row in
+    place; fewer than 2 shuffles is a ValueError."""
+    labels = np.asarray(labels)
+    perms = shuffle_permutations(len(labels), n_shuffles, seed)  # validates n_shuffles
+    rng = np.random.default_rng(seed + 1)
+    groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    for k in range(len(perms)):
+        p = np.arange(len(labels))
+        for g in groups:
+            p[g] = rng.permutation(g)
+        perms[k] = p
+    return perms
 
 
 def swap_test(e, a, b, *, n_swaps: int = 500, seed: int = 0, mu_fraction: float = 0.9) -> dict:

@@ -161,3 +161,15 @@ def test_swap_test_finds_the_tied_partner_and_matches_the_id_test():
     assert abs(same["z"]) < 3  # exchangeable partners: no tie to tell apart
     with pytest.raises(ValueError, match="at least 20 rows"):
         I.swap_test(e[:10], a[:10], b[:10])
+
+
+def test_within_class_permutations_keep_every_row_in_its_class():
+    labels = np.array([0, 1, 0, 2, 1, 0, 2, 2, 1, 3])
+    perms = I.within_class_permutations(labels, 30, seed=2)
+    assert perms.shape == (30, 10)
+    for p in perms:
+        assert sorted(p) == list(range(10)) and (labels[p] == labels).all()
+    assert (perms[:, 9] == 9).all()  # a class of one stays put
+    assert len({tuple(p) for p in perms}) > 1
+    with pytest.raises(ValueError, match="n_shuffles=1"):
+        I.within_class_permutations(labels, 1)

@@ -216,6 +216,20 @@ PAPER_ATTACK = {"linf_fmn": "FMN", "linf_pgd": "PGD", "linf_deepfool": "DeepFool
 SUBSET_SIZES = (250, 500, 1000, 2000)
 
 
+def _within_class_row(p: Pairs, *, n_shuffles: int, seed: int) -> dict:
+    """The Id test against shuffles that keep each image's class (the true class of its test
+    image): if the pairing's Id is still below them, the class alone does not explain the tie."""
+    from ibbook.data import load_cifar10
+    from ibbook.intrinsic_dim import id_correlation_test, within_class_permutations
+
+    test = load_cifar10("test")
+    label_of = dict(zip(np.asarray(test.indices).tolist(), test.y.tolist()))
+    labels = np.array([label_of[int(i)] for i in p.image_ids])
+    perms = within_class_permutations(labels, n_shuffles, seed)
+    t = id_correlation_test(p.essential, p.adversarial, permutations=perms)
+    return {**_test_row(t), "n_shuffles": n_shuffles, "seed": seed}
+
+
 def _id_row(p: Pairs, attack: str, *, n_shuffles: int, n_subsets: int) -> dict:
     """Gate, Id test on all pairs and on subsets, for one attack's pairs."""
     import zlib
@@ -228,10 +242,11 @@ def _id_row(p: Pairs, attack: str, *, n_shuffles: int, n_subsets: int) -> dict:
     subs = subset_tests(p.essential, p.adversarial, sizes, n_subsets=n_subsets, n_shuffles=20, seed=seed + 1)
     subs[len(p)] = [t]  # all pairs: the main test itself (its n_shuffles), not a second draw
     z_pop = (t.id - t.shuffled_mean) / float(np.std(t.shuffled))  # the authors' np.std (ddof = 0)
+    within = _within_class_row(p, n_shuffles=min(n_shuffles, 500), seed=seed + 2)
     return {"n": len(p), "id": t.id, "shuffled_mean": t.shuffled_mean, "shuffled_std": t.shuffled_std,
             "z": t.z, "p": t.p_value, "p_permutation": t.p_permutation, "n_shuffles": n_shuffles,
             "z_population_std": float(z_pop),
-            "shuffle_seed": seed, "gate": gate(p),
+            "shuffle_seed": seed, "gate": gate(p), "within_class": within,
             "subsets": {str(n): [{"z": x.z, "p": x.p_value} for x in ts] for n, ts in subs.items()}}
 
 
