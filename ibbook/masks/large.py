@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,8 +233,6 @@ def _within_class_row(p: Pairs, *, n_shuffles: int, seed: int) -> dict:
 
 def _id_row(p: Pairs, attack: str, *, n_shuffles: int, n_subsets: int) -> dict:
     """Gate, Id test on all pairs and on subsets, for one attack's pairs."""
-    import zlib
-
     from ibbook.intrinsic_dim import id_correlation_test, subset_tests
 
     seed = zlib.crc32(attack.encode()) % 10_000  # independent shuffles for each attack's test
@@ -320,13 +319,10 @@ def summarise(n_chunks: int, *, n_shuffles: int = 2000, n_subsets: int = 10, con
         if control_seed is not None:
             c = pairs(attack, n_chunks=n_chunks, adversarial_seed=control_seed)
             if len(c) >= 20:
-                import zlib
-
+                twin = weights.published_info(LARGE["recipe"], control_seed)
                 row = control_comparison(p, c, n_shuffles=n_shuffles, seed=zlib.crc32(f"control {attack}".encode()) % 10_000)
-                out["control"][name] = {**row, "network_seed": control_seed,
-                                        "twin_accuracy": weights.published_info(LARGE["recipe"], control_seed)["test_accuracy"],
-                                        "twin_sha256": weights.published_info(LARGE["recipe"], control_seed)["sha256"],
-                                        "reading": control_reading(row)[0]}
+                out["control"][name] = {**row, "network_seed": control_seed, "twin_accuracy": twin["test_accuracy"],
+                                        "twin_sha256": twin["sha256"], "reading": control_reading(row)[0]}
     out["accuracy"] = {"resnet20": weights.published_info(LARGE["recipe"])["test_accuracy"]}
     return out
 
