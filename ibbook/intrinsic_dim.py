@@ -324,15 +324,15 @@ def within_class_permutations(labels, n_shuffles: int, seed: int = 0) -> np.ndar
     the shuffled pairing of the Id test with the class kept, a stronger null when both feature
     sets depend on the class (rows of an int array). A label held by one row keeps that row in
     place; fewer than 2 shuffles is a ValueError."""
+    if isinstance(n_shuffles, bool) or not isinstance(n_shuffles, (int, np.integer)) or n_shuffles < 2:
+        raise ValueError(f"n_shuffles={n_shuffles!r} is not accepted; use an integer >= 2")
     labels = np.asarray(labels)
-    perms = shuffle_permutations(len(labels), n_shuffles, seed)  # validates n_shuffles
     rng = np.random.default_rng(seed + 1)
     groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    for k in range(len(perms)):
-        p = np.arange(len(labels))
+    perms = np.tile(np.arange(len(labels)), (n_shuffles, 1))
+    for p in perms:
         for g in groups:
             p[g] = rng.permutation(g)
-        perms[k] = p
     return perms
 
 

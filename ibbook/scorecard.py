@@ -199,7 +199,7 @@ def _parts(text: str) -> list[str]:
     """``text`` split at each "; " outside parentheses and brackets (one number a line)."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text):
-        depth += ch in "([" and 1 or (-1 if ch in ")]" else 0)
+        depth += (ch in "([") - (ch in ")]")
         if depth == 0 and text.startswith("; ", i):
             out.append(text[start:i])
             start = i + 2

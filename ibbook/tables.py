@@ -34,7 +34,7 @@ def frame_html(df: pd.DataFrame, decimals: int | None = None) -> str:
 
 
 def _cell(v, decimals: int | None) -> str:
-    if isinstance(v, float) and pd.isna(v) or v is None:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
         return "-"
     if decimals is not None and isinstance(v, float):
         return f"{v:.{decimals}f}"
